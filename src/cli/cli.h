@@ -1,0 +1,61 @@
+/* The command-line front end: shared options, exit codes, error output. */
+#ifndef CK_CLI_CLI_H
+#define CK_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "ckpt/diag.h"
+#include "term.h"
+
+/* Exit codes, as diff(1) and cmp(1) use them. */
+enum {
+    EXIT_SAME = 0,     /* success; verify/diff: the same; lint: no error */
+    EXIT_DIFFER = 1,   /* verify: mismatch; diff: a difference; lint: an error finding */
+    EXIT_TROUBLE = 2   /* usage error, I/O error, malformed input */
+};
+
+/* Options every command takes. */
+typedef struct cli_common {
+    bool json;
+    bool quiet;
+    bool no_progress;
+    int threads;       /* 0: the default (OMP_NUM_THREADS or all cores) */
+    color_mode color;
+} cli_common;
+
+enum {
+    OPT_JSON = 1000, OPT_THREADS, OPT_QUIET, OPT_NO_PROGRESS, OPT_COLOR, OPT_HELP,
+    OPT_COMMAND_BASE = 1100  /* commands number their own options from here */
+};
+
+#define CLI_COMMON_LONG_OPTIONS                                   \
+    {"json", no_argument, NULL, OPT_JSON},                        \
+    {"threads", required_argument, NULL, OPT_THREADS},            \
+    {"quiet", no_argument, NULL, OPT_QUIET},                      \
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},          \
+    {"color", required_argument, NULL, OPT_COLOR},                \
+    {"help", no_argument, NULL, OPT_HELP}
+
+/* The help text of the common options, for each command's --help. */
+extern const char cli_common_help[];
+
+/* Handle a common option. Returns 1 when handled, 0 when opt is not a
+ * common option, -1 on a bad value (after printing why). "--help" makes it
+ * print usage and exit 0. */
+int cli_common_option(cli_common *c, int opt, const char *arg, const char *usage);
+
+/* Print a usage error and return EXIT_TROUBLE. */
+int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print every finding of d at or above min severity, one line each:
+ * "ckpt: FILE: byte N: tensor 'T': message [code]". */
+void cli_print_findings(const ck_diag *d, ck_severity min);
+
+/* Print the first error of d (or a generic line) and return EXIT_TROUBLE. */
+int cli_fail(const ck_diag *d, const char *path);
+
+/* Run `command` with argv; defined by each command file. */
+int cmd_inspect(int argc, char **argv);
+
+#endif
