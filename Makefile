@@ -46,7 +46,7 @@ DEB_PACKAGES := build-essential pkg-config zlib1g-dev libxxhash-dev libssl-dev l
 .PHONY: all deps demo check test test-asan fuzz fuzz-check install uninstall bench clean
 .DELETE_ON_ERROR:
 
-all: $(B)/ckpt $(B)/libckpt.a
+all: $(B)/ckpt $(B)/libckpt.a $(B)/ckpt.1
 
 # ----- dependencies: Debian packages, installed only when missing -----
 deps:
@@ -74,6 +74,11 @@ $(B)/libckpt.a: $(LIB_OBJ)
 
 $(B)/ckpt: $(CLI_OBJ) $(B)/libckpt.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libckpt.a $(LDLIBS)
+
+# The man page carries the rules table of rules.def.
+$(B)/ckpt.1: src/cli/ckpt.1.in include/ckpt/rules.def include/ckpt/ckpt.h src/cli/gen_man.py
+	@mkdir -p $(@D)
+	$(PYTHON) src/cli/gen_man.py src/cli/ckpt.1.in include/ckpt/rules.def include/ckpt/ckpt.h $@
 
 $(B)/tests/%: tests/unit/%.c $(B)/libckpt.a
 	@mkdir -p $(@D)
@@ -141,7 +146,7 @@ fuzz-check: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 	  n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus-$$n; \
 	  echo "== fuzz $$n for $(CHECK_FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(CHECK_FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	  $$f -max_total_time=$(CHECK_FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
 	    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY" || true; \
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
@@ -149,7 +154,7 @@ fuzz-check: $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 	  n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus-$$n; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
 	    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
 	done
 
@@ -171,7 +176,7 @@ install: all
 	install -m 755 $(B)/ckpt $(DESTDIR)$(PREFIX)/bin/ckpt
 	install -m 644 $(B)/libckpt.a $(DESTDIR)$(PREFIX)/lib/libckpt.a
 	install -m 644 include/ckpt/*.h include/ckpt/*.def $(DESTDIR)$(PREFIX)/include/ckpt/
-	install -m 644 src/cli/ckpt.1 $(DESTDIR)$(PREFIX)/share/man/man1/ckpt.1
+	install -m 644 $(B)/ckpt.1 $(DESTDIR)$(PREFIX)/share/man/man1/ckpt.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/ckpt $(DESTDIR)$(PREFIX)/lib/libckpt.a \

@@ -8,6 +8,7 @@
 #include "gguf.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,13 +69,16 @@ static ck_status read_header(reader *r, ck_model_file *f, uint64_t *n_tensors, u
     static const char magic[4] = {'G', 'G', 'U', 'F'};
     if (file->size < 4 || memcmp(file->data, magic, 4) != 0) {
         size_t n = file->size < 4 ? (size_t)file->size : 4;
-        if (file->size < 4 && (n == 0 || memcmp(file->data, magic, n) == 0)) {
+        if (n < 4 && (n == 0 || memcmp(file->data, magic, n) == 0)) {
             fail(r, &CK_RULE_GGUF_TRUNCATED, 0, 0, NULL, NULL, 0,
                  "file is %zu bytes, too short for the GGUF magic", n);
         } else {
+            char found[16] = "";
+            for (size_t i = 0, used = 0; i < n; i++)
+                used += (size_t)snprintf(found + used, sizeof found - used, "%s%02x", i ? " " : "",
+                                         file->data[i]);
             fail(r, &CK_RULE_GGUF_MAGIC, 0, 0, NULL, NULL, 0,
-                 "does not start with the GGUF magic (found %02x %02x %02x %02x)",
-                 file->data[0], file->data[1], file->data[2], file->data[3]);
+                 "does not start with the GGUF magic 47 47 55 46 (found %s)", found);
         }
         return status_of(r);
     }
@@ -165,8 +169,7 @@ static ck_status read_kvs(reader *r, uint64_t n_kv) {
             }
             if (put == 0) {
                 if (!fail(r, &CK_RULE_GGUF_KEY_DUPLICATE, 1, entry, &key, NULL, 0,
-                          "key '%.*s' appears twice", (int)(key.len > 200 ? 200 : key.len),
-                          key.ptr)) {
+                          "the key appears a second time")) {
                     st = status_of(r);
                     break;
                 }

@@ -160,7 +160,7 @@ ck_status ck_hparams_from_config(ck_model *m, const char *path, ck_diag *d) {
         return CK_ERR_FORMAT;
     }
     json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root || !json_is_object(root)) {
         w.offset = root ? CK_NO_OFFSET : (int64_t)err.position;
         ck_report(d, &CK_RULE_MODEL_CONFIG, CK_ERR_FORMAT, 0, &w, "config.json is not a JSON object%s%s",

@@ -90,14 +90,21 @@ static ck_status parse_header(st_reader *r, const ck_file *f, json_t **root) {
         return st_status(r);
     }
     json_error_t err;
-    json_t *j = json_loadb((const char *)h, (size_t)n, JSON_REJECT_DUPLICATES, &err);
+    json_t *j = json_loadb((const char *)h, (size_t)n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!j) {
-        bool dup = json_error_code(&err) == json_error_duplicate_key;
-        bool nul = memchr(h, 0, (size_t)n) != NULL;
-        st_fail(r, dup ? &CK_RULE_ST_KEY_DUPLICATE : &CK_RULE_ST_HEADER_JSON, 0,
-                (int64_t)(8 + (err.position > 0 ? err.position - 1 : 0)), NULL, 0,
-                "header %s: %s", dup ? "has a duplicate key" : "is not valid JSON",
-                nul ? "NUL bytes after the JSON (pad with spaces, not NUL)" : err.text);
+        enum json_error_code code = json_error_code(&err);
+        int64_t at = (int64_t)(8 + (err.position > 0 ? err.position - 1 : 0));
+        if (code == json_error_duplicate_key) {
+            st_fail(r, &CK_RULE_ST_KEY_DUPLICATE, 0, at, NULL, 0, "header has a duplicate key: %s", err.text);
+        } else if (code == json_error_numeric_overflow) {
+            /* No size or offset of a real file reaches 2^63. */
+            st_fail(r, &CK_RULE_ST_SIZE_OVERFLOW, 0, at, NULL, 0,
+                    "header holds an integer over 2^63 - 1, more than any size or offset can be");
+        } else {
+            bool nul = memchr(h, 0, (size_t)n) != NULL;
+            st_fail(r, &CK_RULE_ST_HEADER_JSON, 0, at, NULL, 0, "header is not valid JSON: %s",
+                    nul ? "it holds NUL bytes (pad with spaces, not NUL)" : err.text);
+        }
         return st_status(r);
     }
     if (!json_is_object(j)) {
@@ -121,7 +128,7 @@ static ck_status read_metadata(st_reader *r, json_t *meta, bool keep) {
         if (!json_is_string(v)) {
             ck_where w = {.file = r->path, .offset = 8, .key = k, .key_len = strlen(k)};
             if (!ck_report(r->d, &CK_RULE_ST_METADATA, CK_ERR_FORMAT, 1, &w,
-                           "__metadata__ value of '%.200s' is not a string", k))
+                           "__metadata__ value is not a string"))
                 return st_status(r);
             continue;
         }

@@ -96,7 +96,7 @@ ck_status ck_st_index_parse(ck_st_index *idx, const char *path, const void *data
         return index_fail(d, &CK_RULE_INDEX_JSON, path, CK_NO_OFFSET, NULL,
                           "index is over 100,000,000 bytes");
     json_error_t err;
-    json_t *root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root || !json_is_object(root)) {
         ck_status st = index_fail(d, &CK_RULE_INDEX_JSON, path, root ? CK_NO_OFFSET : err.position,
                                   NULL, "index is not a JSON object%s%s", root ? "" : ": ",

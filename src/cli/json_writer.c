@@ -129,10 +129,23 @@ void jw_uint(jw *w, uint64_t v) {
     fprintf(w->out, "%llu", (unsigned long long)v);
 }
 
+static bool reads_back(const char *buf, double v, bool single) {
+    return single ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v;
+}
+
 void jw_format_double(char *buf, size_t n, double v, bool single) {
+    /* Plain notation for everyday magnitudes (10000, not 1e+04), else the
+     * shortest %g form; either way the fewest digits that read back exact. */
+    double a = fabs(v);
+    if (a >= 1e-4 && a < 1e16) {
+        for (int dec = 0; dec <= 20; dec++) {
+            snprintf(buf, n, "%.*f", dec, v);
+            if (reads_back(buf, v, single)) return;
+        }
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, v);
-        if (single ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v) return;
+        if (reads_back(buf, v, single)) return;
     }
 }
 

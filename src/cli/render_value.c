@@ -104,9 +104,20 @@ static void value_text(FILE *o, const ck_value *v, budget *b, bool quote) {
         break;
     case CK_V_BOOL: put(o, b, v->v.b ? "true" : "false"); break;
     case CK_V_STR:
-        if (quote) put(o, b, "\"");
-        put_escaped(o, b, v->v.s.ptr, (size_t)v->v.s.len);
-        if (quote) put(o, b, "\"");
+        if (!quote) {
+            put_escaped(o, b, v->v.s.ptr, (size_t)v->v.s.len);
+            break;
+        }
+        /* Quoted: a quote inside the string is written \". */
+        put(o, b, "\"");
+        for (const char *p = v->v.s.ptr, *end = p + v->v.s.len; p < end && !b->cut;) {
+            const char *q = memchr(p, '"', (size_t)(end - p));
+            put_escaped(o, b, p, (size_t)((q ? q : end) - p));
+            if (!q) break;
+            put(o, b, "\\\"");
+            p = q + 1;
+        }
+        put(o, b, "\"");
         break;
     case CK_V_ARR: {
         ck_array_iter it;

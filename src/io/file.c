@@ -21,7 +21,9 @@ static char *dup_str(const char *s) {
 ck_status ck_file_open(ck_file *f, const char *path, ck_diag *d) {
     memset(f, 0, sizeof *f);
     ck_where w = {.file = path, .offset = CK_NO_OFFSET};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+     * below. It changes nothing for a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         ck_report(d, &CK_RULE_IO_OPEN, CK_ERR_IO, 0, &w, "cannot open: %s", strerror(errno));
         return CK_ERR_IO;
