@@ -146,9 +146,10 @@ fuzz-check: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do \
 	  n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus-$$n; \
 	  echo "== fuzz $$n for $(CHECK_FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(CHECK_FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
-	    $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY" || true; \
-	  test $${PIPESTATUS[0]} -eq 0; \
+	  if ! $$f -max_total_time=$(CHECK_FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} \
+	    >$(B)/fuzz/$$n.log 2>&1; then tail -40 $(B)/fuzz/$$n.log; exit 1; fi; \
+	  grep -E "stat::number_of_executed_units" $(B)/fuzz/$$n.log; \
 	done
 
 fuzz: $(FUZZ_BIN)
@@ -190,4 +191,5 @@ bench: all tests/peer/node_modules/.package-lock.json
 clean:
 	rm -rf $(B)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(SAN_CLI_OBJ:.o=.d) \
+  $(UNIT_BIN:=.d) $(SAN_UNIT_BIN:=.d)

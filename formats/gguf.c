@@ -234,19 +234,26 @@ static ck_status read_alignment(reader *r, size_t first_kv, uint32_t *alignment)
 
 /* ===== tensor infos ===== */
 
-static ck_status mark_remove(reader *r, size_t tensor_index) {
-    size_t i = tensor_index - r->first_tensor;
+/* Make the drop flags cover tensors [first_tensor, first_tensor + n). */
+static ck_status cover_remove(reader *r, size_t n) {
+    size_t i = n ? n - 1 : 0;
     if (i >= r->remove_cap) {
         size_t ncap = r->remove_cap ? r->remove_cap : 64;
         while (ncap <= i) ncap *= 2;
-        uint8_t *n = realloc(r->remove, ncap);
-        if (!n) return CK_ERR_NOMEM;
-        memset(n + r->remove_cap, 0, ncap - r->remove_cap);
-        r->remove = n;
+        uint8_t *p = realloc(r->remove, ncap);
+        if (!p) return CK_ERR_NOMEM;
+        memset(p + r->remove_cap, 0, ncap - r->remove_cap);
+        r->remove = p;
         r->remove_cap = ncap;
     }
-    r->remove[i] = 1;
     return CK_OK;
+}
+
+static ck_status mark_remove(reader *r, size_t tensor_index) {
+    size_t i = tensor_index - r->first_tensor;
+    ck_status st = cover_remove(r, i + 1);
+    if (st == CK_OK) r->remove[i] = 1;
+    return st;
 }
 
 /* Report a tensor-level breach. In collect mode reading goes on, and the
@@ -492,7 +499,10 @@ ck_status ck_gguf_read(ck_model *m, uint32_t fi, ck_diag *d) {
         }
     }
     if (st == CK_OK) st = place_tensors(&r, f);
-    if (st == CK_OK && r.remove) st = ck_model_remove_tensors(m, r.first_tensor, r.remove);
+    if (st == CK_OK && r.remove) {
+        st = cover_remove(&r, m->n_tensors - r.first_tensor);
+        if (st == CK_OK) st = ck_model_remove_tensors(m, r.first_tensor, r.remove);
+    }
     free(r.remove);
     return st;
 }

@@ -85,7 +85,8 @@ static int name_cmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Whether every GGUF file in l is a part of one split; *first gets part 1. */
+/* Whether the GGUF files in l (sorted) are the parts of one split, part 1
+ * included; *first gets part 1. */
 static bool one_split(const names *l, const char **first) {
     size_t plen = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -94,8 +95,9 @@ static bool one_split(const names *l, const char **first) {
         if (i == 0) plen = n - 20;
         else if (n - 20 != plen || strncmp(l->v[i], l->v[0], plen) != 0) return false;
     }
+    if (l->n == 0 || strncmp(l->v[0] + plen, "-00001-", 7) != 0) return false;
     *first = l->v[0];
-    return l->n > 0 && strncmp(l->v[0] + plen, "-00001-", 7) == 0;
+    return true;
 }
 
 static ck_status folder_fail(ck_diag *d, const char *dir, const char *what, const names *l) {
@@ -131,9 +133,9 @@ static ck_status resolve_folder(const char *dir, char **chosen, ck_diag *d) {
     }
     closedir(dh);
     ck_status r = ok ? CK_OK : CK_ERR_NOMEM;
-    qsort(idx.v, idx.n, sizeof(char *), name_cmp);
-    qsort(st.v, st.n, sizeof(char *), name_cmp);
-    qsort(gg.v, gg.n, sizeof(char *), name_cmp);
+    names *lists[] = {&idx, &st, &gg};
+    for (size_t i = 0; i < 3; i++)
+        if (lists[i]->n) qsort(lists[i]->v, lists[i]->n, sizeof(char *), name_cmp);
     const char *pick = NULL;
     if (r != CK_OK) {
     } else if (idx.n > 1) {
@@ -147,7 +149,7 @@ static ck_status resolve_folder(const char *dir, char **chosen, ck_diag *d) {
     } else if (idx.n + st.n == 0 && gg.n > 0) {
         if (gg.n == 1) pick = gg.v[0];
         else if (!one_split(&gg, &pick))
-            r = folder_fail(d, dir, "the folder holds several GGUF files", &gg);
+            r = folder_fail(d, dir, "the folder holds several GGUF files (not the parts of one split)", &gg);
     } else if (gg.n > 0) {
         r = folder_fail(d, dir, "the folder holds both safetensors and GGUF files", &gg);
     } else {
