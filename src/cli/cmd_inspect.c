@@ -43,6 +43,22 @@ static void json_shape(jw *w, const ck_tensor *t, bool reversed) {
     jw_arr_end(w);
 }
 
+/* The header facts of a GGUF file. */
+static void json_gguf_fields(jw *w, const ck_model_file *f) {
+    jw_key(w, "version");
+    jw_uint(w, f->gguf_version);
+    jw_key(w, "byte_order");
+    jw_str(w, f->big_endian ? "big" : "little");
+    jw_key(w, "alignment");
+    jw_uint(w, f->alignment);
+    jw_key(w, "data_offset");
+    jw_uint(w, f->data_offset);
+    jw_key(w, "kv_count");
+    jw_uint(w, f->kv_count);
+    jw_key(w, "tensor_count");
+    jw_uint(w, f->tensor_count);
+}
+
 static void json_files(jw *w, const ck_model *m) {
     jw_key(w, "files");
     jw_arr(w);
@@ -54,41 +70,20 @@ static void json_files(jw *w, const ck_model *m) {
         jw_key(w, "size");
         jw_uint(w, f->map.size);
         if (m->format == CK_FORMAT_GGUF) {
-            jw_key(w, "version");
-            jw_uint(w, f->gguf_version);
-            jw_key(w, "byte_order");
-            jw_str(w, f->big_endian ? "big" : "little");
-            jw_key(w, "alignment");
-            jw_uint(w, f->alignment);
-            jw_key(w, "kv_count");
-            jw_uint(w, f->kv_count);
-            jw_key(w, "tensor_count");
-            jw_uint(w, f->tensor_count);
+            json_gguf_fields(w, f);
         } else {
             jw_key(w, "header_length");
             jw_uint(w, f->st_header_len);
+            jw_key(w, "data_offset");
+            jw_uint(w, f->data_offset);
         }
-        jw_key(w, "data_offset");
-        jw_uint(w, f->data_offset);
         jw_obj_end(w);
     }
     jw_arr_end(w);
     if (m->format == CK_FORMAT_GGUF && m->n_files > 0) {
-        const ck_model_file *f = &m->files[0];
         jw_key(w, "gguf");
         jw_obj(w);
-        jw_key(w, "version");
-        jw_uint(w, f->gguf_version);
-        jw_key(w, "byte_order");
-        jw_str(w, f->big_endian ? "big" : "little");
-        jw_key(w, "alignment");
-        jw_uint(w, f->alignment);
-        jw_key(w, "data_offset");
-        jw_uint(w, f->data_offset);
-        jw_key(w, "kv_count");
-        jw_uint(w, f->kv_count);
-        jw_key(w, "tensor_count");
-        jw_uint(w, f->tensor_count);
+        json_gguf_fields(w, &m->files[0]);
         jw_obj_end(w);
     }
 }

@@ -149,27 +149,19 @@ void jw_format_double(char *buf, size_t n, double v, bool single) {
     }
 }
 
-void jw_double(jw *w, double v) {
+static void put_number(jw *w, double v, bool single) {
     if (!isfinite(v)) {
         jw_null(w);
         return;
     }
     char buf[40];
-    jw_format_double(buf, sizeof buf, v, false);
+    jw_format_double(buf, sizeof buf, v, single);
     before_item(w);
     fputs(buf, w->out);
 }
 
-void jw_float(jw *w, float v) {
-    if (!isfinite(v)) {
-        jw_null(w);
-        return;
-    }
-    char buf[40];
-    jw_format_double(buf, sizeof buf, v, true);
-    before_item(w);
-    fputs(buf, w->out);
-}
+void jw_double(jw *w, double v) { put_number(w, v, false); }
+void jw_float(jw *w, float v) { put_number(w, v, true); }
 
 void jw_bool(jw *w, bool v) {
     before_item(w);
