@@ -15,14 +15,14 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 20
 
-PKGS := jansson libxxhash
+PKGS := jansson libxxhash libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lxxhash)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lxxhash -lcrypto)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -Iformats $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-LDLIBS := $(PKG_LIBS) -lm
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fopenmp $(WARN) -Iinclude -Isrc -Iformats $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS := -fopenmp $(PKG_LIBS) -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -41,7 +41,7 @@ SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 DEB_PACKAGES := build-essential pkg-config zlib1g-dev libxxhash-dev libssl-dev libjansson-dev \
-	libcmocka-dev clang libclang-rt-dev python3
+	libcmocka-dev clang libclang-rt-dev libomp-dev python3
 
 .PHONY: all deps demo check test test-asan fuzz fuzz-check install uninstall bench clean
 .DELETE_ON_ERROR:
@@ -102,7 +102,7 @@ $(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libckpt.a
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -Iformats $(PKG_CFLAGS) -O1 -g \
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -fopenmp -Iinclude -Isrc -Iformats $(PKG_CFLAGS) -O1 -g \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 # ----- tests -----
@@ -130,6 +130,8 @@ define run_suite
 	$(PYTHON) tests/scripts/check_malformed.py $(1)/ckpt $(MALFORMED)
 	@echo "== reference corpus ($(1))"
 	$(PYTHON) tests/scripts/check_corpus.py $(1)/ckpt testdata/corpus
+	@echo "== statistics against the corpus, and determinism ($(1))"
+	$(PYTHON) tests/scripts/check_stats.py $(1)/ckpt testdata/corpus $(FIXTURES)
 	@echo "== command line ($(1))"
 	$(PYTHON) tests/scripts/check_cli.py $(1)/ckpt $(FIXTURES)
 endef

@@ -41,6 +41,11 @@ typedef enum ck_dtype_kind {
     CK_KIND_QUANT      /* block-quantized: a block of elements shares scales */
 } ck_dtype_kind;
 
+/* A dequantization kernel: decode nblocks whole blocks at src (unaligned,
+ * little-endian) into float32 at dst, block_elems floats a block (two a
+ * complex element). Reproduces the format's reference decoder bit for bit. */
+typedef void (*ck_dequant_fn)(const uint8_t *src, float *dst, size_t nblocks);
+
 typedef struct ck_dtype_info {
     const char *name;        /* canonical name, e.g. "Q4_K", "BF16", "F8_E4M3" */
     int gguf_id;             /* ggml_type id, or -1 when GGUF cannot hold it */
@@ -48,6 +53,7 @@ typedef struct ck_dtype_info {
     uint32_t block_elems;    /* elements per block (1 for plain types) */
     uint32_t block_bytes;    /* bytes per block */
     ck_dtype_kind kind;
+    ck_dequant_fn dequant;   /* the scalar reference kernel */
 } ck_dtype_info;
 
 /* The row of a dtype. d must be < CK_DT_COUNT. */

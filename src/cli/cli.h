@@ -57,5 +57,6 @@ int cli_fail(const ck_diag *d, const char *path);
 
 /* Run `command` with argv; defined by each command file. */
 int cmd_inspect(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

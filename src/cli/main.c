@@ -11,6 +11,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"inspect", cmd_inspect, "what a model file is: format, architecture, parameters, dtype mix, metadata"},
+    {"stats", cmd_stats, "what the numbers look like: min, max, mean, std, rms, NaN/Inf/zeros per tensor"},
 };
 
 static void usage(FILE *out) {

@@ -6,8 +6,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdlib.h>
+
 #include "ckpt/ckpt.h"
+#include "core/decode.h"
 #include "model_build.h"
+
+/* Decode a small tensor whole: every kernel must stay inside its blocks
+ * whatever their bytes. */
+static void decode_tensor(const ck_model *m, const ck_tensor *t) {
+    ck_decoder dec;
+    if (t->nelems > (1u << 16) || ck_decoder_init(&dec, t->dtype, m->files[t->file].big_endian) != CK_OK) return;
+    size_t nblocks = (size_t)(t->nelems / ck_dtype_info_of(t->dtype)->block_elems);
+    float *v = malloc((nblocks ? nblocks : 1) * dec.block_values * sizeof *v);
+    uint8_t *scratch = malloc(t->nbytes ? (size_t)t->nbytes : 1);
+    if (v && scratch) ck_decode(&dec, ck_tensor_data(m, t), nblocks, scratch, v);
+    free(v);
+    free(scratch);
+}
 
 static void walk_value(const ck_value *v, int depth) {
     if (v->type != CK_V_ARR || depth > 8) return;
@@ -26,6 +42,7 @@ static void walk_model(const ck_model *m) {
         /* Touch the first and last byte: both must be inside the input. */
         if (t->nbytes) sum += p[0] + p[t->nbytes - 1];
         if (ck_model_tensor(m, t->name, t->name_len) == NULL) __builtin_trap();
+        decode_tensor(m, t);
     }
     ck_inspect s;
     ck_inspect_model(m, &s);

@@ -1,0 +1,16 @@
+/* The SIMD level of this CPU, found once. */
+#ifndef CK_CORE_CPU_H
+#define CK_CORE_CPU_H
+
+typedef enum ck_isa {
+    CK_ISA_SCALAR = 0,
+    CK_ISA_AVX2 = 1,     /* AVX2 + FMA + F16C */
+    CK_ISA_AVX512 = 2    /* AVX-512 F, BW, DQ, VL */
+} ck_isa;
+
+/* The best level the CPU has, lowered by CKPT_ISA=scalar|avx2|avx512 (for
+ * tests and benchmarks; a level the CPU lacks is never chosen). */
+ck_isa ck_cpu_isa(void);
+const char *ck_isa_name(ck_isa isa);
+
+#endif
