@@ -6,7 +6,7 @@ usage: python3 bench/gen_stats_models.py [--seed N] OUTDIR [NAME...]
 NAME is one of the files below (default: both). Each is written to NAME.tmp and renamed, so a
 partial file is never left under its real name. Output is deterministic for a given seed.
 
-  bf16-2g.safetensors  ~1.92 GB (1,923,145,728 data bytes) of BF16 with llama-3-8B names and shapes:
+  bf16-2g.safetensors  1,923,131,656 bytes (~1.92 GB) of BF16 with llama-3-8B names and shapes:
                        model.embed_tokens.weight [128256, 4096], 2 full decoder layers (q/o 4096x4096,
                        k/v 1024x4096, gate/up 14336x4096, down 4096x14336, 2 norms of 4096) and
                        model.norm.weight. Weights are BF16 of normal(0, 0.02): a 64 MB buffer is built

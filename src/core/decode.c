@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "dequant_simd.h"
 
 /* ===== big-endian blocks ===== */
 
@@ -75,7 +76,12 @@ void ck_decode(const ck_decoder *dec, const uint8_t *src, size_t nblocks, uint8_
 }
 
 ck_dequant_fn ck_dequant_kernel_at(ck_dtype d, ck_isa isa) {
-    return isa == CK_ISA_SCALAR ? ck_dtype_info_of(d)->dequant : NULL;
+    switch (isa) {
+    case CK_ISA_SCALAR: return ck_dtype_info_of(d)->dequant;
+    case CK_ISA_AVX2: return ck_dequant_avx2_kernel(d);
+    case CK_ISA_AVX512: return ck_dequant_avx512_kernel(d);
+    }
+    return NULL;
 }
 
 ck_dequant_fn ck_dequant_kernel(ck_dtype d) {

@@ -17,13 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What one chunk of values holds. min/max/sum cover finite values only. */
+#include "cpu.h"
+
+/* What one chunk of values holds. Every float figure covers the finite
+ * values only. The sum is compensated (exact to the last bit within a lane).
+ * The variance comes in the same pass from the deviations from a shift K,
+ * the chunk's first finite value: M2 = sum(d^2) - sum(d)^2 / n with
+ * d = x - K. As K is one of the values, sum(d^2) is at most n times M2, so
+ * the cancellation of that formula costs at most log2(n) bits. */
 typedef struct ck_chunk_stats {
     uint64_t n, finite, nan, inf, zeros;
     float min, max;          /* +inf / -inf when no finite value */
-    double sum, sum_c;       /* sum of finite values, and its compensation */
-    double sumsq;            /* of finite values (positive terms: no compensation needed) */
-    double m2;               /* sum of (x - chunk mean)^2 over finite values */
+    double sum, sum_c;       /* sum of x, and its compensation */
+    double shift;            /* K, or 0 when no finite value */
+    double dev, dev2;        /* sum of (x - K) and of (x - K)^2 */
 } ck_chunk_stats;
 
 /* Running figures over many chunks, merged in a fixed order. */
@@ -31,19 +38,29 @@ typedef struct ck_moments {
     uint64_t n, finite, nan, inf, zeros;
     double min, max;
     double sum, sum_c;       /* Neumaier: the sum and its running compensation */
-    double sumsq, sumsq_c;
     double m2;               /* sum of squared deviations from the mean */
 } ck_moments;
 
-/* The chunk kernel; variants for each SIMD level give identical results. */
-typedef void (*ck_chunk_fn)(const float *v, size_t n, ck_chunk_stats *out);
+/* Where a chunk's values come from: float32 values, or F16 / BF16 values
+ * read in place from the stored bytes (little-endian), which spares the
+ * copy through a float buffer for the most common dtypes. */
+typedef enum ck_src {
+    CK_SRC_F32,
+    CK_SRC_F16,
+    CK_SRC_BF16,
+    CK_SRC_COUNT
+} ck_src;
 
-void ck_chunk_stats_scalar(const float *v, size_t n, ck_chunk_stats *out);
-void ck_chunk_stats_avx2(const float *v, size_t n, ck_chunk_stats *out);
-void ck_chunk_stats_avx512(const float *v, size_t n, ck_chunk_stats *out);
+/* A chunk kernel: the figures of n values at src. The variants for each
+ * SIMD level give identical results. */
+typedef void (*ck_chunk_fn)(const void *src, size_t n, ck_chunk_stats *out);
 
-/* The best kernel this CPU runs. */
-ck_chunk_fn ck_chunk_stats_kernel(void);
+/* The kernel for src at exactly this SIMD level, or NULL when the CPU
+ * lacks it. CK_ISA_SCALAR is the reference. */
+ck_chunk_fn ck_chunk_stats_at(ck_src src, ck_isa isa);
+
+/* The best kernel this CPU runs for src. */
+ck_chunk_fn ck_chunk_stats_kernel(ck_src src);
 
 void ck_moments_init(ck_moments *m);
 /* Fold a chunk into m (chunks in order). */
@@ -54,6 +71,6 @@ void ck_moments_merge(ck_moments *a, const ck_moments *b);
 /* Final figures; NaN when there is no finite value. */
 double ck_moments_mean(const ck_moments *m);
 double ck_moments_std(const ck_moments *m);   /* population standard deviation */
-double ck_moments_rms(const ck_moments *m);
+double ck_moments_rms(const ck_moments *m);    /* sqrt(variance + mean^2) */
 
 #endif

@@ -36,8 +36,21 @@ typedef struct plan {
     work *items;
     size_t n_items;
     ck_decoder *dec;    /* per result */
+    ck_src *direct;     /* per result: read the stored values in place, or CK_SRC_COUNT */
     uint64_t total_bytes;
 } plan;
+
+/* F32, F16 and BF16 in file order need no decoding: the chunk kernels read
+ * them where they are mapped. */
+static ck_src direct_source(const ck_decoder *dec) {
+    if (dec->to_little) return CK_SRC_COUNT;
+    switch (dec->dtype) {
+    case CK_DT_F32: return CK_SRC_F32;
+    case CK_DT_F16: return CK_SRC_F16;
+    case CK_DT_BF16: return CK_SRC_BF16;
+    default: return CK_SRC_COUNT;
+    }
+}
 
 int ck_name_selected(const char *name, const char *const *patterns, size_t n_patterns) {
     if (n_patterns == 0) return 1;
@@ -57,7 +70,8 @@ static ck_status make_plan(const ck_model *m, ck_stats_result *out, plan *p, ck_
     memset(p, 0, sizeof *p);
     size_t cap = 0;
     p->dec = calloc(out->n ? out->n : 1, sizeof *p->dec);
-    if (!p->dec) return CK_ERR_NOMEM;
+    p->direct = calloc(out->n ? out->n : 1, sizeof *p->direct);
+    if (!p->dec || !p->direct) return CK_ERR_NOMEM;
     for (size_t i = 0; i < out->n; i++) {
         const ck_tensor *t = &m->tensors[out->tensors[i].tensor];
         const ck_model_file *f = &m->files[t->file];
@@ -68,6 +82,7 @@ static ck_status make_plan(const ck_model *m, ck_stats_result *out, plan *p, ck_
                       "big-endian %s blocks have no defined layout", ck_dtype_name(t->dtype));
             return CK_ERR_FORMAT;
         }
+        p->direct[i] = direct_source(&p->dec[i]);
         const ck_dtype_info *di = ck_dtype_info_of(t->dtype);
         uint64_t nblocks = t->nelems / di->block_elems;
         uint64_t per_item = ITEM_VALUES / p->dec[i].block_values;
@@ -93,30 +108,37 @@ typedef struct scratch {
     uint8_t *bytes;     /* for byte swapping */
 } scratch;
 
-/* Run fn over every chunk of item w. */
+/* Run fn over every chunk of item w: the values in place when `direct` is a
+ * source, else decoded to float32 in the thread's buffer. */
 static void for_each_chunk(const ck_model *m, const ck_stats_result *out, const plan *p,
-                           const work *w, scratch *s,
-                           void (*fn)(void *ctx, const float *v, size_t n), void *ctx) {
+                           const work *w, scratch *s, ck_src direct,
+                           void (*fn)(void *ctx, const void *v, size_t n, ck_src kind), void *ctx) {
     const ck_tensor *t = &m->tensors[out->tensors[w->ts].tensor];
     const ck_decoder *dec = &p->dec[w->ts];
     const uint8_t *src = ck_tensor_data(m, t) + w->block0 * dec->block_bytes;
     uint64_t per_chunk = CHUNK_VALUES / dec->block_values;
     for (uint64_t b = 0; b < w->nblocks; b += per_chunk) {
         uint64_t nb = w->nblocks - b < per_chunk ? w->nblocks - b : per_chunk;
-        ck_decode(dec, src + b * dec->block_bytes, (size_t)nb, s->bytes, s->values);
-        fn(ctx, s->values, (size_t)(nb * dec->block_values));
+        const uint8_t *at = src + b * dec->block_bytes;
+        size_t n = (size_t)(nb * dec->block_values);
+        if (direct != CK_SRC_COUNT) {
+            fn(ctx, at, n, direct);
+        } else {
+            ck_decode(dec, at, (size_t)nb, s->bytes, s->values);
+            fn(ctx, s->values, n, CK_SRC_F32);
+        }
     }
 }
 
 typedef struct moments_ctx {
-    ck_chunk_fn kernel;
+    ck_chunk_fn kernel[CK_SRC_COUNT];
     ck_moments *m;
 } moments_ctx;
 
-static void add_chunk(void *ctx, const float *v, size_t n) {
+static void add_chunk(void *ctx, const void *v, size_t n, ck_src kind) {
     moments_ctx *c = ctx;
     ck_chunk_stats cs;
-    c->kernel(v, n, &cs);
+    c->kernel[kind](v, n, &cs);
     ck_moments_add(c->m, &cs);
 }
 
@@ -126,8 +148,10 @@ typedef struct hist_ctx {
     uint64_t *counts;
 } hist_ctx;
 
-static void add_hist(void *ctx, const float *v, size_t n) {
+static void add_hist(void *ctx, const void *values, size_t n, ck_src kind) {
     hist_ctx *h = ctx;
+    const float *v = values;
+    (void)kind; /* the histogram pass always decodes to float32 */
     for (size_t i = 0; i < n; i++) {
         if (!(fabsf(v[i]) <= 3.4028234663852886e38f)) continue;
         double b = ((double)v[i] - h->lo) * h->scale;
@@ -161,7 +185,8 @@ static int alloc_scratch(scratch *s) {
 
 static ck_status pass_moments(const ck_model *m, ck_stats_result *out, const plan *p,
                               ck_moments *item_m, progress_state *ps, int threads) {
-    ck_chunk_fn kernel = ck_chunk_stats_kernel();
+    moments_ctx proto = {.m = NULL};
+    for (int k = 0; k < CK_SRC_COUNT; k++) proto.kernel[k] = ck_chunk_stats_kernel((ck_src)k);
     int failed = 0;
 #pragma omp parallel num_threads(threads)
     {
@@ -175,8 +200,9 @@ static ck_status pass_moments(const ck_model *m, ck_stats_result *out, const pla
         for (size_t i = 0; i < p->n_items; i++) {
             if (!ok) continue;
             ck_moments_init(&item_m[i]);
-            moments_ctx c = {kernel, &item_m[i]};
-            for_each_chunk(m, out, p, &p->items[i], &s, add_chunk, &c);
+            moments_ctx c = proto;
+            c.m = &item_m[i];
+            for_each_chunk(m, out, p, &p->items[i], &s, p->direct[p->items[i].ts], add_chunk, &c);
             progress_item(ps, p, &p->items[i]);
         }
         free(s.values);
@@ -203,7 +229,7 @@ static ck_status pass_hist(const ck_model *m, ck_stats_result *out, const plan *
             if (!ok || !(ts->max > ts->min)) continue;
             memset(local, 0, bins * sizeof *local);
             hist_ctx h = {ts->min, bins / (ts->max - ts->min), bins, local};
-            for_each_chunk(m, out, p, &p->items[i], &s, add_hist, &h);
+            for_each_chunk(m, out, p, &p->items[i], &s, CK_SRC_COUNT, add_hist, &h);
             /* Integer counts: the order of these additions does not matter. */
             for (uint32_t k = 0; k < bins; k++) {
 #pragma omp atomic
@@ -274,6 +300,7 @@ ck_status ck_stats_run(const ck_model *m, const ck_stats_opts *o, ck_stats_resul
     free(item_m);
     free(p.items);
     free(p.dec);
+    free(p.direct);
     if (st != CK_OK) ck_stats_result_free(out);
     return st;
 }

@@ -97,6 +97,33 @@ def check_text(fixtures):
     expect("text: control characters in metadata are escaped", r.returncode == 0 and not raw, repr(raw[:5]))
 
 
+def check_stats(fixtures):
+    model = os.path.join(CORPUS, "gguf", "corpus-Q4_K_M.gguf")
+    r = run(["stats", "--help"])
+    expect("stats --help", r.returncode == 0 and r.stdout.startswith(b"usage: ckpt stats"))
+    r = run(["stats", "--json", "--tensor", "blk.0.attn_*", "--tensor", "output.weight", "--hist", model])
+    doc = json.loads(r.stdout)
+    names = [t["name"] for t in doc["tensors"]]
+    expect("stats --tensor globs select tensors", r.returncode == 0 and names == [
+        "output.weight", "blk.0.attn_k.weight", "blk.0.attn_norm.weight", "blk.0.attn_output.weight",
+        "blk.0.attn_q.weight", "blk.0.attn_v.weight"], repr(names))
+    h = doc["tensors"][0]["hist"]
+    expect("stats --hist: 32 bins holding every value, over [min, max]",
+           len(h["counts"]) == 32 and sum(h["counts"]) == doc["tensors"][0]["count"]
+           and h["lo"] == doc["tensors"][0]["min"] and h["hi"] == doc["tensors"][0]["max"], repr(h)[:200])
+    expect("stats summary counts the selected values",
+           doc["summary"]["count"] == sum(t["count"] for t in doc["tensors"])
+           and doc["summary"]["bits_per_weight"] == {"Q4_K": 4.5, "Q6_K": 6.5625})
+    r = run(["stats", "--tensor", "no.such.*", model])
+    expect("stats: a pattern that matches nothing exits 2", r.returncode == 2 and b"no tensor matches" in r.stderr)
+    r = run(["stats", os.path.join(fixtures, "gguf-v3-be-all-types.gguf")])
+    expect("stats: big-endian blocks without a defined layout exit 2 with data.byte_order",
+           r.returncode == 2 and b"[data.byte_order]" in r.stderr and len(r.stderr.splitlines()) == 1, repr(r.stderr))
+    r = run(["stats", "--hist", "--color", "always", model])
+    expect("stats text: the histogram is drawn with block characters", "\u2588".encode() in r.stdout or
+           "\u2587".encode() in r.stdout)
+
+
 def check_errors():
     bad = os.path.join(CORPUS, "README.md")
     r = run(["inspect", bad])
@@ -115,6 +142,7 @@ def main():
     check_usage_errors()
     check_json(fixtures)
     check_text(fixtures)
+    check_stats(fixtures)
     check_errors()
     print("cli: %d failure(s)" % len(failures))
     return 1 if failures else 0

@@ -11,7 +11,10 @@
 #include <math.h>
 
 #include "core/cpu.h"
+#include "core/dequant.h"
 #include "core/reduce.h"
+
+#define SCALAR (ck_chunk_stats_at(CK_SRC_F32, CK_ISA_SCALAR))
 
 static void chunk_moments(const float *v, size_t n, ck_chunk_fn fn, ck_moments *m) {
     ck_chunk_stats c;
@@ -25,7 +28,7 @@ static void test_by_hand(void **state) {
     (void)state;
     float v[] = {1, 2, 3, 4};
     ck_moments m;
-    chunk_moments(v, 4, ck_chunk_stats_scalar, &m);
+    chunk_moments(v, 4, SCALAR, &m);
     assert_int_equal(m.n, 4);
     assert_int_equal(m.finite, 4);
     assert_true(ck_moments_mean(&m) == 2.5);
@@ -39,7 +42,7 @@ static void test_non_finite(void **state) {
     (void)state;
     float v[] = {NAN, 2.0f, INFINITY, -INFINITY, 0.0f, -0.0f, -4.0f, NAN, 8.0f};
     ck_moments m;
-    chunk_moments(v, 9, ck_chunk_stats_scalar, &m);
+    chunk_moments(v, 9, SCALAR, &m);
     assert_int_equal(m.n, 9);
     assert_int_equal(m.nan, 2);
     assert_int_equal(m.inf, 2);
@@ -57,7 +60,7 @@ static void test_no_finite_value(void **state) {
     (void)state;
     float v[] = {NAN, INFINITY};
     ck_moments m;
-    chunk_moments(v, 2, ck_chunk_stats_scalar, &m);
+    chunk_moments(v, 2, SCALAR, &m);
     assert_true(isnan(ck_moments_mean(&m)));
     assert_true(isnan(ck_moments_std(&m)));
     assert_true(isnan(ck_moments_rms(&m)));
@@ -78,7 +81,7 @@ static void test_variance_with_offset(void **state) {
     ck_moments_init(&m);
     for (int k = 0; k < N; k += 1024) {
         ck_chunk_stats c;
-        ck_chunk_stats_scalar(v + k, 1024, &c);
+        SCALAR(v + k, 1024, &c);
         ck_moments_add(&m, &c);
     }
     assert_true(ck_moments_mean(&m) == 1000.0);
@@ -103,7 +106,7 @@ static void test_compensated_mean(void **state) {
     ck_moments_init(&m);
     for (int k = 0; k < N; k += 4096) {
         ck_chunk_stats c;
-        ck_chunk_stats_scalar(v + k, 4096, &c);
+        SCALAR(v + k, 4096, &c);
         ck_moments_add(&m, &c);
     }
     double want = (double)(exact / N);
@@ -147,33 +150,46 @@ static void assert_same_chunk(const ck_chunk_stats *a, const ck_chunk_stats *b) 
     assert_memory_equal(&a->max, &b->max, sizeof a->max);
     assert_memory_equal(&a->sum, &b->sum, sizeof a->sum);
     assert_memory_equal(&a->sum_c, &b->sum_c, sizeof a->sum_c);
-    assert_memory_equal(&a->sumsq, &b->sumsq, sizeof a->sumsq);
-    assert_memory_equal(&a->m2, &b->m2, sizeof a->m2);
+    assert_memory_equal(&a->shift, &b->shift, sizeof a->shift);
+    assert_memory_equal(&a->dev, &b->dev, sizeof a->dev);
+    assert_memory_equal(&a->dev2, &b->dev2, sizeof a->dev2);
 }
 
-/* Every SIMD variant the CPU runs gives the scalar bits, for every length
- * (the tails included). */
-static void test_simd_matches_scalar(void **state) {
+/* Every kernel, for every source and SIMD level the CPU runs, gives the
+ * bits of the scalar F32 kernel run on the values decoded to float32, for
+ * every length (the tails included). */
+static void test_kernels_match_scalar(void **state) {
     (void)state;
-    ck_isa isa = ck_cpu_isa();
-    if (isa == CK_ISA_SCALAR) skip();
     float *v = malloc(4099 * sizeof *v);
+    uint16_t *h = malloc(4099 * sizeof *h);
     assert_non_null(v);
-    for (int round = 0; round < 200; round++) {
+    assert_non_null(h);
+    for (int round = 0; round < 300; round++) {
         size_t n = round < 40 ? (size_t)round : 1 + next32() % 4099;
-        fill_random(v, n);
-        if (round % 3 == 0)
-            for (size_t i = 0; i < n; i++) v[i] = (float)(next32() % 2001) * 1e-3f - 1.0f;
-        ck_chunk_stats s, a;
-        ck_chunk_stats_scalar(v, n, &s);
-        ck_chunk_stats_avx2(v, n, &a);
-        assert_same_chunk(&s, &a);
-        if (isa >= CK_ISA_AVX512) {
-            ck_chunk_stats_avx512(v, n, &a);
-            assert_same_chunk(&s, &a);
+        ck_src src = (ck_src)(round % CK_SRC_COUNT);
+        const void *in = v;
+        if (src == CK_SRC_F32) {
+            fill_random(v, n);
+            if (round % 4 == 0)
+                for (size_t i = 0; i < n; i++) v[i] = (float)(next32() % 2001) * 1e-3f - 1.0f;
+        } else {
+            /* Every 16-bit pattern is a value: NaNs, infinities, subnormals. */
+            for (size_t i = 0; i < n; i++) {
+                h[i] = (uint16_t)next32();
+                v[i] = src == CK_SRC_F16 ? ck_f16_to_f32(h[i]) : ck_bf16_to_f32(h[i]);
+            }
+            in = h;
+        }
+        ck_chunk_stats want;
+        SCALAR(v, n, &want);
+        for (int isa = CK_ISA_SCALAR; isa <= (int)ck_cpu_isa(); isa++) {
+            ck_chunk_stats got;
+            ck_chunk_stats_at(src, (ck_isa)isa)(in, n, &got);
+            assert_same_chunk(&want, &got);
         }
     }
     free(v);
+    free(h);
 }
 
 /* Merging chunks in order equals one pass over all values in long double. */
@@ -194,7 +210,7 @@ static void test_merge_against_long_double(void **state) {
     ck_moments_init(&m);
     for (int k = 0; k < N; k += 4096) {
         ck_chunk_stats c;
-        ck_chunk_stats_scalar(v + k, (size_t)(N - k < 4096 ? N - k : 4096), &c);
+        SCALAR(v + k, (size_t)(N - k < 4096 ? N - k : 4096), &c);
         ck_moments_add(&m, &c);
     }
     assert_true(fabs(ck_moments_mean(&m) - (double)mean) <= 1e-14 * (double)mean);
@@ -211,7 +227,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_no_finite_value),
         cmocka_unit_test(test_variance_with_offset),
         cmocka_unit_test(test_compensated_mean),
-        cmocka_unit_test(test_simd_matches_scalar),
+        cmocka_unit_test(test_kernels_match_scalar),
         cmocka_unit_test(test_merge_against_long_double),
     };
     return cmocka_run_group_tests_name("reduce", tests, NULL, NULL) ? 1 : 0;
