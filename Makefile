@@ -189,6 +189,7 @@ uninstall:
 # ----- bench -----
 bench: all tests/peer/node_modules/.package-lock.json
 	bash bench/bench_inspect.sh
+	bash bench/bench_stats.sh
 
 clean:
 	rm -rf $(B)

@@ -44,27 +44,32 @@ static double outlier_ratio(const ck_tensor_stats *s) {
     return s->std > 0 && isfinite(s->absmax) ? s->absmax / s->std : -1;
 }
 
-static void summarise(const ck_stats_result *r, summary *s) {
+/* Larger absmax/std first; ties in model order. */
+static int outlier_cmp(const void *a, const void *b, void *ctx) {
+    const ck_stats_result *r = ctx;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = outlier_ratio(&r->tensors[i]), y = outlier_ratio(&r->tensors[j]);
+    if (x != y) return x > y ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+static int summarise(const ck_stats_result *r, summary *s) {
     memset(s, 0, sizeof *s);
+    size_t *order = malloc((r->n ? r->n : 1) * sizeof *order), n = 0;
+    if (!order) return -1;
     for (size_t i = 0; i < r->n; i++) {
         const ck_tensor_stats *t = &r->tensors[i];
         s->count += t->count;
         s->nan += t->nan;
         s->inf += t->inf;
         s->zeros += t->zeros;
-        double q = outlier_ratio(t);
-        if (q < 0) continue;
-        /* Insert into the top list, kept sorted. */
-        size_t k = s->n_outliers < TOP_OUTLIERS ? s->n_outliers++ : TOP_OUTLIERS - 1;
-        if (k == TOP_OUTLIERS - 1 && s->n_outliers == TOP_OUTLIERS &&
-            q <= outlier_ratio(&r->tensors[s->outlier[k]]))
-            continue;
-        while (k > 0 && outlier_ratio(&r->tensors[s->outlier[k - 1]]) < q) {
-            s->outlier[k] = s->outlier[k - 1];
-            k--;
-        }
-        s->outlier[k] = i;
+        if (outlier_ratio(t) >= 0) order[n++] = i;
     }
+    qsort_r(order, n, sizeof *order, outlier_cmp, (void *)r);
+    s->n_outliers = n < TOP_OUTLIERS ? n : TOP_OUTLIERS;
+    memcpy(s->outlier, order, s->n_outliers * sizeof *order);
+    free(order);
+    return 0;
 }
 
 /* Quantized dtypes among the selected tensors, for their bits per weight. */
@@ -316,10 +321,15 @@ int cmd_stats(int argc, char **argv) {
         rc = EXIT_TROUBLE;
     } else {
         summary s;
-        summarise(&r, &s);
-        if (o.common.json) print_json(m, &r, &s);
-        else print_text(m, &r, &s, o.hist);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (summarise(&r, &s) != 0) {
+            fprintf(stderr, "ckpt: out of memory\n");
+            rc = EXIT_TROUBLE;
+        } else if (o.common.json) {
+            print_json(m, &r, &s);
+        } else {
+            print_text(m, &r, &s, o.hist);
+        }
+        if (rc == EXIT_SAME && (fflush(stdout) != 0 || ferror(stdout))) {
             fprintf(stderr, "ckpt: cannot write the output\n");
             rc = EXIT_TROUBLE;
         }

@@ -60,23 +60,27 @@ AVX2 INLINE void chunk_avx2(const void *src, size_t n, ck_chunk_stats *out, ck_s
     for (size_t i = 0; i < groups; i++) {
         for (int h = 0; h < 2; h++) {
             __m256 x = load8(src, kind, i * LANES + 8 * (size_t)h);
-            __m256 ax = _mm256_and_ps(x, absmask);
-            __m256 fin = _mm256_cmp_ps(ax, fmax, _CMP_LE_OQ);
+            __m256 fin = _mm256_cmp_ps(_mm256_and_ps(x, absmask), fmax, _CMP_LE_OQ);
+            l.zeros += (uint64_t)__builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(x, zero, _CMP_EQ_OQ)));
+            __m256 xm = x, xM = x;
             if (_mm256_movemask_ps(fin) != 0xFF) {
+                /* Rare: NaN or Inf among the 8 (see the AVX-512 kernel). */
+                __m256 ax = _mm256_and_ps(x, absmask);
                 l.nan += (uint64_t)__builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
                 l.inf += (uint64_t)__builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(ax, finf, _CMP_EQ_OQ)));
+                xm = _mm256_blendv_ps(finf, x, fin);
+                xM = _mm256_blendv_ps(fninf, x, fin);
+                x = _mm256_and_ps(x, fin);
             }
-            l.zeros += (uint64_t)__builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(x, zero, _CMP_EQ_OQ)));
-            __m256 xf = _mm256_and_ps(x, fin);
             for (int half = 0; half < 2; half++) {
-                __m128 xs = half ? _mm256_extractf128_ps(xf, 1) : _mm256_castps256_ps128(xf);
+                __m128 xs = half ? _mm256_extractf128_ps(x, 1) : _mm256_castps256_ps128(x);
                 __m128 fs = half ? _mm256_extractf128_ps(fin, 1) : _mm256_castps256_ps128(fin);
                 __m256d m = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_castps_si128(fs)));
                 int j = 2 * h + half;
                 acc_avx2(&s[j], &c[j], &e[j], &q[j], _mm256_cvtps_pd(xs), k, m);
             }
-            mn[h] = _mm256_min_ps(_mm256_blendv_ps(finf, x, fin), mn[h]);
-            mx[h] = _mm256_max_ps(_mm256_blendv_ps(fninf, x, fin), mx[h]);
+            mn[h] = _mm256_min_ps(xm, mn[h]);
+            mx[h] = _mm256_max_ps(xM, mx[h]);
         }
     }
     for (int j = 0; j < 4; j++) {
@@ -140,20 +144,24 @@ AVX512 INLINE void chunk_avx512(const void *src, size_t n, ck_chunk_stats *out, 
     __m512 mn = finf, mx = fninf;
     for (size_t i = 0; i < groups; i++) {
         __m512 x = load16(src, kind, i * LANES);
-        __m512 ax = _mm512_abs_ps(x);
-        __mmask16 fin = _mm512_cmp_ps_mask(ax, fmax, _CMP_LE_OQ);
-        if (fin != 0xFFFF) {
-            l.nan += (uint64_t)__builtin_popcount(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q));
-            l.inf += (uint64_t)__builtin_popcount(_mm512_cmp_ps_mask(ax, finf, _CMP_EQ_OQ));
-        }
+        __mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(x), fmax, _CMP_LE_OQ);
         l.zeros += (uint64_t)__builtin_popcount(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ));
-        __m512 xf = _mm512_maskz_mov_ps(fin, x);
-        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(xf));
-        __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(xf), 1)));
+        __m512 xm = x, xM = x;
+        if (fin != 0xFFFF) {
+            /* Rare: NaN or Inf among the 16. Count them, and make them
+             * neutral: 0 for the sums, +-inf for min and max. */
+            l.nan += (uint64_t)__builtin_popcount(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q));
+            l.inf += (uint64_t)__builtin_popcount(_mm512_cmp_ps_mask(_mm512_abs_ps(x), finf, _CMP_EQ_OQ));
+            xm = _mm512_mask_mov_ps(finf, fin, x);
+            xM = _mm512_mask_mov_ps(fninf, fin, x);
+            x = _mm512_maskz_mov_ps(fin, x);
+        }
+        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+        __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
         acc_avx512(&s0, &c0, &e0, &q0, lo, k, (__mmask8)fin);
         acc_avx512(&s1, &c1, &e1, &q1, hi, k, (__mmask8)(fin >> 8));
-        mn = _mm512_min_ps(_mm512_mask_mov_ps(finf, fin, x), mn);
-        mx = _mm512_max_ps(_mm512_mask_mov_ps(fninf, fin, x), mx);
+        mn = _mm512_min_ps(xm, mn);
+        mx = _mm512_max_ps(xM, mx);
     }
     _mm512_storeu_pd(l.sum, s0);
     _mm512_storeu_pd(l.sum + 8, s1);

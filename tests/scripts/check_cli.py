@@ -114,6 +114,12 @@ def check_stats(fixtures):
     expect("stats summary counts the selected values",
            doc["summary"]["count"] == sum(t["count"] for t in doc["tensors"])
            and doc["summary"]["bits_per_weight"] == {"Q4_K": 4.5, "Q6_K": 6.5625})
+    r = run(["stats", "--json", model])
+    doc = json.loads(r.stdout)
+    ratios = {t["name"]: t["absmax"] / t["std"] for t in doc["tensors"] if t["std"]}
+    top = sorted(ratios, key=lambda n: -ratios[n])[:5]
+    expect("stats summary: the five largest absmax/std, largest first, each once",
+           [o["name"] for o in doc["summary"]["outliers"]] == top, repr(doc["summary"]["outliers"]))
     r = run(["stats", "--tensor", "no.such.*", model])
     expect("stats: a pattern that matches nothing exits 2", r.returncode == 2 and b"no tensor matches" in r.stderr)
     r = run(["stats", os.path.join(fixtures, "gguf-v3-be-all-types.gguf")])
