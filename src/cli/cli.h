@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "ckpt/diag.h"
+#include "ckpt/model.h"
 #include "term.h"
 
 /* Exit codes, as diff(1) and cmp(1) use them. */
@@ -54,6 +55,9 @@ void cli_print_findings(const ck_diag *d, ck_severity min);
 
 /* Print the first error of d (or a generic line) and return EXIT_TROUBLE. */
 int cli_fail(const ck_diag *d, const char *path);
+
+/* Open a model; on failure print why and return EXIT_TROUBLE. */
+int cli_open_model(const char *path, ck_model **m);
 
 /* Run `command` with argv; defined by each command file. */
 int cmd_inspect(int argc, char **argv);

@@ -405,20 +405,14 @@ int cmd_inspect(int argc, char **argv) {
         return cli_usage_error(usage, "inspect takes exactly one MODEL (got %d)", argc - optind);
     term_setup(o.common.json ? COLOR_NEVER : o.common.color);
     const char *path = argv[optind];
-    ck_diag d;
-    ck_diag_init(&d, 0);
-    ck_model *m = NULL;
-    if (ck_model_open(&m, path, &d) != CK_OK) {
-        int rc = cli_fail(&d, path);
-        ck_diag_free(&d);
-        return rc;
-    }
+    ck_model *m;
+    int open_rc = cli_open_model(path, &m);
+    if (open_rc != EXIT_SAME) return open_rc;
     ck_inspect s;
     ck_inspect_model(m, &s);
     if (o.common.json) print_json(m, &s, &o);
     else print_text(m, &s, &o);
     ck_model_free(m);
-    ck_diag_free(&d);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ckpt: cannot write the output\n");
         return EXIT_TROUBLE;

@@ -296,14 +296,9 @@ int cmd_stats(int argc, char **argv) {
         return cli_usage_error(usage, "stats takes exactly one MODEL (got %d)", argc - optind);
     term_setup(o.common.json ? COLOR_NEVER : o.common.color);
     const char *path = argv[optind];
-    ck_diag d;
-    ck_diag_init(&d, 0);
-    ck_model *m = NULL;
-    if (ck_model_open(&m, path, &d) != CK_OK) {
-        int rc = cli_fail(&d, path);
-        ck_diag_free(&d);
-        return rc;
-    }
+    ck_model *m;
+    int open_rc = cli_open_model(path, &m);
+    if (open_rc != EXIT_SAME) return open_rc;
     progress bar;
     progress_init(&bar, "stats", !o.common.no_progress && !o.common.quiet);
     ck_stats_opts so = {
@@ -311,6 +306,8 @@ int cmd_stats(int argc, char **argv) {
         .hist_bins = o.hist ? HIST_BINS : 0, .progress = progress_update, .progress_ctx = &bar,
     };
     ck_stats_result r;
+    ck_diag d;
+    ck_diag_init(&d, 0);
     ck_status st = ck_stats_run(m, &so, &r, &d);
     progress_done(&bar);
     int rc = EXIT_SAME;

@@ -92,3 +92,12 @@ int cli_fail(const ck_diag *d, const char *path) {
     }
     return EXIT_TROUBLE;
 }
+
+int cli_open_model(const char *path, ck_model **m) {
+    ck_diag d;
+    ck_diag_init(&d, 0);
+    *m = NULL;
+    int rc = ck_model_open(m, path, &d) == CK_OK ? EXIT_SAME : cli_fail(&d, path);
+    ck_diag_free(&d);
+    return rc;
+}

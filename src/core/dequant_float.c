@@ -228,10 +228,8 @@ DQ_BYTE_KERNEL(ck_dq_f8_e5m2fnuz, e5m2fnuz_to_f32)
  * element i of the group is bits [6i, 6i+6) of w.
  */
 
-/* E2M3: bias 1, values up to 7.5. E3M2: bias 3, values up to 28. */
-void ck_dq_f6_e2m3(const uint8_t *restrict src, float *restrict dst, size_t nblocks) {
-    float lut[64];
-    for (uint32_t c = 0; c < 64; c++) lut[c] = mini_to_f32(c, 2, 3, 1);
+/* Four 6-bit codes from each 3-byte group, through a table of 64 values. */
+static void dq_f6(const uint8_t *restrict src, float *restrict dst, size_t nblocks, const float *lut) {
     for (size_t b = 0; b < nblocks; b++, src += 3, dst += 4) {
         const uint32_t w = (uint32_t)src[0] | (uint32_t)src[1] << 8 | (uint32_t)src[2] << 16;
         dst[0] = lut[w & 0x3F];
@@ -241,16 +239,17 @@ void ck_dq_f6_e2m3(const uint8_t *restrict src, float *restrict dst, size_t nblo
     }
 }
 
+/* E2M3: bias 1, values up to 7.5. E3M2: bias 3, values up to 28. */
+void ck_dq_f6_e2m3(const uint8_t *restrict src, float *restrict dst, size_t nblocks) {
+    float lut[64];
+    for (uint32_t c = 0; c < 64; c++) lut[c] = mini_to_f32(c, 2, 3, 1);
+    dq_f6(src, dst, nblocks, lut);
+}
+
 void ck_dq_f6_e3m2(const uint8_t *restrict src, float *restrict dst, size_t nblocks) {
     float lut[64];
     for (uint32_t c = 0; c < 64; c++) lut[c] = mini_to_f32(c, 3, 2, 3);
-    for (size_t b = 0; b < nblocks; b++, src += 3, dst += 4) {
-        const uint32_t w = (uint32_t)src[0] | (uint32_t)src[1] << 8 | (uint32_t)src[2] << 16;
-        dst[0] = lut[w & 0x3F];
-        dst[1] = lut[w >> 6 & 0x3F];
-        dst[2] = lut[w >> 12 & 0x3F];
-        dst[3] = lut[w >> 18 & 0x3F];
-    }
+    dq_f6(src, dst, nblocks, lut);
 }
 
 /* E2M1: bias 1; magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6. */
