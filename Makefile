@@ -41,7 +41,7 @@ SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 DEB_PACKAGES := build-essential pkg-config zlib1g-dev libxxhash-dev libssl-dev libjansson-dev \
-	libcmocka-dev clang libclang-rt-dev libomp-dev python3
+	libcmocka-dev clang libclang-rt-dev libomp-dev python3 xxhash
 
 .PHONY: all deps demo check test test-asan fuzz fuzz-check install uninstall bench clean
 .DELETE_ON_ERROR:
@@ -132,6 +132,8 @@ define run_suite
 	$(PYTHON) tests/scripts/check_corpus.py $(1)/ckpt testdata/corpus
 	@echo "== statistics against the corpus, and determinism ($(1))"
 	$(PYTHON) tests/scripts/check_stats.py $(1)/ckpt testdata/corpus $(FIXTURES)
+	@echo "== hash and verify ($(1))"
+	$(PYTHON) tests/scripts/check_integrity.py $(1)/ckpt $(FIXTURES) testdata/corpus
 	@echo "== command line ($(1))"
 	$(PYTHON) tests/scripts/check_cli.py $(1)/ckpt $(FIXTURES)
 endef

@@ -1,6 +1,8 @@
 /* The format-neutral model: ownership, lookups, and the builder readers use. */
 #include "model_build.h"
 
+#include "path.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,11 @@ ck_model *ck_model_new(ck_format format, const char *path) {
         return NULL;
     }
     memcpy(m->path, path, n + 1);
+    m->root = ck_path_dir(path);
+    if (!m->root) {
+        ck_model_free(m);
+        return NULL;
+    }
     hparams_unknown(&m->hparams);
     return m;
 }
@@ -42,6 +49,7 @@ void ck_model_free(ck_model *m) {
     ck_strmap_free(m->kv_index);
     ck_arena_free(m->arena);
     free(m->path);
+    free(m->root);
     free(m);
 }
 
@@ -147,6 +155,16 @@ ck_status ck_model_index_kvs(ck_model *m) {
             return CK_ERR_NOMEM;
     }
     return CK_OK;
+}
+
+const char *ck_model_file_name(const ck_model *m, uint32_t i) {
+    const char *p = m->files[i].map.path;
+    size_t n = strlen(m->root);
+    if (strcmp(m->root, ".") != 0 && strncmp(p, m->root, n) == 0 && p[n] == '/') return p + n + 1;
+    if (strcmp(m->root, ".") == 0 && strncmp(p, "./", 2) == 0) return p + 2;
+    if (strcmp(m->root, ".") == 0 && !strchr(p, '/')) return p;
+    const char *slash = strrchr(p, '/');
+    return slash ? slash + 1 : p;
 }
 
 const ck_tensor *ck_model_tensor(const ck_model *m, const char *name, size_t len) {

@@ -132,6 +132,7 @@ typedef struct ck_strmap ck_strmap;
 typedef struct ck_model {
     ck_format format;
     char *path;              /* what was opened (file, index, folder) */
+    char *root;              /* the folder its files are named relative to */
     ck_model_file *files;
     uint32_t n_files;
     ck_kv *kvs;
@@ -157,6 +158,10 @@ void ck_model_free(ck_model *m);
 const ck_tensor *ck_model_tensor(const ck_model *m, const char *name, size_t len);
 /* Metadata entry by key; NULL if absent. */
 const ck_kv *ck_model_kv(const ck_model *m, const char *key);
+
+/* The name of file i relative to the model's folder ("model-00001-of-00002.safetensors"):
+ * how manifests and checksum files name it. */
+const char *ck_model_file_name(const ck_model *m, uint32_t i);
 
 /* The tensor's stored bytes (inside the read-only mapping). */
 static inline const uint8_t *ck_tensor_data(const ck_model *m, const ck_tensor *t) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ckpt/model.h"
+#include "ckpt/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,10 +22,6 @@ typedef struct ck_tensor_stats {
     uint32_t hist_bins;         /* 0 when no histogram was asked for */
     uint64_t *hist;             /* counts of finite values in equal bins over [min, max] */
 } ck_tensor_stats;
-
-/* Called from one thread as work completes; done and total are bytes of
- * stored tensor data. */
-typedef void (*ck_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 typedef struct ck_stats_opts {
     const char *const *patterns;  /* shell globs on tensor names; none: every tensor */

@@ -62,5 +62,7 @@ int cli_open_model(const char *path, ck_model **m);
 /* Run `command` with argv; defined by each command file. */
 int cmd_inspect(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif
