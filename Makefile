@@ -192,6 +192,7 @@ uninstall:
 bench: all tests/peer/node_modules/.package-lock.json
 	bash bench/bench_inspect.sh
 	bash bench/bench_stats.sh
+	bash bench/bench_hash.sh
 
 clean:
 	rm -rf $(B)
