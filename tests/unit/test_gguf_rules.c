@@ -584,11 +584,11 @@ static void test_collect_drop_many_tensors(void **state) {
     (void)state;
     enum { N = 70 };
     tdesc *t = calloc(N, sizeof *t);
-    char (*names)[8] = calloc(N, 8);
+    char (*names)[16] = calloc(N, 16);
     assert_non_null(t);
     assert_non_null(names);
     for (int i = 0; i < N; i++) {
-        snprintf(names[i], 8, "t%d", i);
+        snprintf(names[i], 16, "t%d", i);
         t[i] = (tdesc){names[i], 1, {8}, T_F32, (uint64_t)i * 32};
     }
     t[0].offset = 1 << 20;  /* out of bounds */
