@@ -25,7 +25,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lxxh
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fopenmp $(WARN) -Iinclude -Isrc -Iformats $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-LDLIBS := -fopenmp $(PKG_LIBS) -lm
+LDLIBS := -fopenmp $(PKG_LIBS) -llapacke -lopenblas -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -44,7 +44,7 @@ SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 DEB_PACKAGES := build-essential pkg-config zlib1g-dev libxxhash-dev libssl-dev libjansson-dev \
-	libcmocka-dev clang libclang-rt-dev libomp-dev python3 xxhash
+	libcmocka-dev clang libclang-rt-dev libomp-dev libopenblas-dev liblapacke-dev python3 xxhash
 
 .PHONY: all deps demo check test test-asan fuzz fuzz-check install uninstall bench clean
 .DELETE_ON_ERROR:
@@ -116,6 +116,12 @@ $(FIXTURES)/expect.json: tests/gen/fixtures.py
 	rm -rf $(FIXTURES)
 	$(PYTHON) tests/gen/fixtures.py $(FIXTURES)
 
+PAIRS := $(B)/pairs
+
+$(PAIRS)/pairs.json: tests/gen/diff_pairs.py tests/gen/fixtures.py
+	rm -rf $(PAIRS)
+	$(PYTHON) tests/gen/diff_pairs.py $(PAIRS)
+
 $(MALFORMED)/cases.json: tests/malformed/make_malformed.py
 	rm -rf $(MALFORMED)
 	$(PYTHON) tests/malformed/make_malformed.py $(MALFORMED)
@@ -137,16 +143,18 @@ define run_suite
 	$(PYTHON) tests/scripts/check_stats.py $(1)/ckpt testdata/corpus $(FIXTURES)
 	@echo "== hash and verify ($(1))"
 	$(PYTHON) tests/scripts/check_integrity.py $(1)/ckpt $(FIXTURES) testdata/corpus
+	@echo "== diff ($(1))"
+	$(PYTHON) tests/scripts/check_diff.py $(1)/ckpt $(PAIRS)
 	@echo "== command line ($(1))"
 	$(PYTHON) tests/scripts/check_cli.py $(1)/ckpt $(FIXTURES)
 endef
 
-test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json tests/peer/node_modules/.package-lock.json
+test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json tests/peer/node_modules/.package-lock.json
 	$(call run_suite,$(B))
 	@echo "== peer: @huggingface/gguf"
 	$(NODE) tests/peer/peer_check.mjs $(B)/ckpt $(FIXTURES) testdata/corpus
 
-test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json
+test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json
 	$(call run_suite,$(B)/asan)
 
 fuzz-check: $(FUZZ_BIN)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Write the two large model files of the `ckpt stats` benchmark (Python 3 stdlib only).
+"""Write the large model files of the `ckpt stats` and `ckpt diff` benchmarks (Python 3 stdlib only).
 
 usage: python3 bench/gen_stats_models.py [--seed N] OUTDIR [NAME...]
 
-NAME is one of the files below (default: both). Each is written to NAME.tmp and renamed, so a
-partial file is never left under its real name. Output is deterministic for a given seed.
+NAME is one of the files below (default: the two of the stats benchmark, bf16-2g.safetensors and
+q4k-1g.gguf). Each is written to NAME.tmp and renamed, so a partial file is never left under its real
+name. Output is deterministic for a given seed.
 
   bf16-2g.safetensors  1,923,131,656 bytes (~1.92 GB) of BF16 with llama-3-8B names and shapes:
                        model.embed_tokens.weight [128256, 4096], 2 full decoder layers (q/o 4096x4096,
@@ -19,6 +20,17 @@ partial file is never left under its real name. Output is deterministic for a gi
                        output.weight). Q4_K blocks (144 bytes: f16 d, f16 dmin, scales[12], qs[128])
                        have d and dmin in [0.00098, 0.0098] and random scales/qs bytes; a 64 MB buffer
                        of such blocks is built once and tensors are block-aligned slices of it.
+  bf16-2g-perturbed.safetensors
+                       the diff benchmark's model B: bf16-2g.safetensors (A; read from OUTDIR, made
+                       first when missing) with every value perturbed. The header is copied unchanged
+                       (same names, shapes, offsets, metadata); in the data, the 2 lowest mantissa bits
+                       of every BF16 value are XORed with random bits: a 5 MB mask buffer is made once
+                       (random 0..3 in each value's low byte, 0 in its high byte) and every 4 MB chunk
+                       of data is XORed with 4 MB of it from a random 2-byte-aligned start. Sign and exponent are never
+                       touched, so no NaN, Inf or change of sign appears. A value keeps its bits with
+                       probability 1/4 (changed_share ~0.75); the change is 0..3 units in the last
+                       place, a relative change of about 0.9% rms (rel_l2 ~0.0091 and cosine ~0.99996
+                       per tensor), so every tensor is changed, as a light fine-tune would.
 """
 import argparse
 import array
@@ -137,6 +149,34 @@ def write_bf16(path, rng):
     os.replace(tmp, path)
 
 
+PERTURB_CHUNK = 4 << 20
+
+
+def write_bf16_perturbed(path, rng):
+    src = os.path.join(os.path.dirname(path) or ".", "bf16-2g.safetensors")  # made first by main() if missing
+    # mask: per little-endian BF16 value, random 0..3 in the low byte (mantissa bits 0-1), 0 in the high byte
+    low2 = bytes(b & 3 for b in range(256))
+    span = PERTURB_CHUNK + (1 << 20)
+    mask = bytearray(rng.randbytes(span).translate(low2))
+    mask[1::2] = bytes(span // 2)
+    mask = bytes(mask)
+    tmp = path + ".tmp"
+    with open(src, "rb") as fi, open(tmp, "wb", buffering=0) as fo:
+        n = struct.unpack("<Q", fi.read(8))[0]
+        hj = fi.read(n)
+        fo.write(struct.pack("<Q", n) + hj)  # same header: names, shapes, offsets, metadata
+        # data starts 8-aligned (see write_bf16), so chunks of PERTURB_CHUNK bytes hold whole BF16 values
+        while True:
+            chunk = fi.read(PERTURB_CHUNK)
+            if not chunk:
+                break
+            k = len(chunk)
+            s0 = 2 * rng.randrange(1 << 19)
+            x = int.from_bytes(chunk, "little") ^ int.from_bytes(mask[s0:s0 + k], "little")
+            fo.write(x.to_bytes(k, "little"))
+    os.replace(tmp, path)
+
+
 # ===== Q4_K GGUF =====
 
 GGML_F32, GGML_Q4_K = 0, 12
@@ -242,7 +282,9 @@ def write_q4k(path, rng, n_layers=6):
     os.replace(tmp, path)
 
 
-FILES = {"bf16-2g.safetensors": write_bf16, "q4k-1g.gguf": write_q4k}
+FILES = {"bf16-2g.safetensors": write_bf16, "q4k-1g.gguf": write_q4k,
+         "bf16-2g-perturbed.safetensors": write_bf16_perturbed}
+DEFAULT_FILES = ["bf16-2g.safetensors", "q4k-1g.gguf"]
 
 
 def main():
@@ -251,11 +293,15 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("names", nargs="*", metavar="NAME", help="one of: " + ", ".join(FILES))
     a = ap.parse_args()
-    names = a.names or list(FILES)
+    names = list(a.names or DEFAULT_FILES)
     for n in names:
         if n not in FILES:
             ap.error("unknown file %r (one of: %s)" % (n, ", ".join(FILES)))
     os.makedirs(a.outdir, exist_ok=True)
+    a_name, b_name = "bf16-2g.safetensors", "bf16-2g-perturbed.safetensors"
+    if b_name in names and a_name not in names[:names.index(b_name)] \
+            and not os.path.exists(os.path.join(a.outdir, a_name)):
+        names.insert(names.index(b_name), a_name)  # B is made from A
     for n in names:
         t = time.perf_counter()
         path = os.path.join(a.outdir, n)

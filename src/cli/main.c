@@ -11,6 +11,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"inspect", cmd_inspect, "what a model file is: format, architecture, parameters, dtype mix, metadata"},
+    {"diff", cmd_diff, "what a fine-tune, merge or quantization changed, tensor by tensor, across formats"},
     {"hash", cmd_hash, "SHA-256 of every file, XXH3-128 of every tensor, the model digest: a manifest"},
     {"verify", cmd_verify, "is this copy the original? which file or tensor is damaged?"},
     {"stats", cmd_stats, "what the numbers look like: min, max, mean, std, rms, NaN/Inf/zeros per tensor"},
