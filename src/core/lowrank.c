@@ -6,6 +6,7 @@
  * that re-orthonormalize after every product (Q = qr(A qr(A^T Q))), so that
  * the small singular values shrink against the large ones by the fifth power;
  * then the SVD of the l x n factor Q^T A gives the leading singular values.
+ * Those below sigma_1 max(m, n) eps are rounding and reported as 0.
  *
  * A is never held whole: every product with it is one pass over its rows, in
  * blocks of at most BLOCK_ROWS rows and BLOCK_VALUES values, so memory is
@@ -38,6 +39,7 @@
  * not (we link OpenBLAS either way). */
 #ifndef OPENBLAS_VERSION
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 #endif
 
 #define OVERSAMPLE 10              /* extra test vectors beyond the k wanted */
@@ -176,7 +178,11 @@ int ck_lowrank_estimate(size_t m, size_t n, ck_rows_fn rows, void *ctx, size_t k
         return 0;
     }
     /* BLAS and LAPACK count in int. */
-    if (m > INT_MAX || n > INT_MAX) return -1;
+    if (m > INT_MAX || n > INT_MAX) {
+        out->rank = -1;
+        out->gap = NAN;
+        return -1;
+    }
 
     stream s = {.m = m, .n = n, .rows = rows, .ctx = ctx};
     s.l = k + OVERSAMPLE < mn ? k + OVERSAMPLE : mn;
@@ -197,7 +203,7 @@ int ck_lowrank_estimate(size_t m, size_t n, ck_rows_fn rows, void *ctx, size_t k
      * parallel), OpenBLAS's own threads would only compete for the cores:
      * run it on the calling thread. This setting is process-wide and stays. */
 #ifdef _OPENMP
-    if (omp_in_parallel()) openblas_set_num_threads(1);
+    if (omp_in_parallel() && openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 #endif
 
     rng r;
@@ -238,7 +244,11 @@ done:
     free(z);
     free(y);
     free(s.blk);
-    if (rc != 0) memset(out, 0, sizeof *out), out->rank = -1, out->gap = NAN;
+    if (rc != 0) {
+        memset(out, 0, sizeof *out);
+        out->rank = -1;
+        out->gap = NAN;
+    }
     return rc;
 }
 

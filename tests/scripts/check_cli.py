@@ -41,14 +41,17 @@ def check_help():
 
 
 def check_usage_errors():
-    for cmd in ("hash", "verify"):
+    for cmd in ("hash", "verify", "diff"):
         r = run([cmd, "--help"])
         expect("%s --help exits 0 with usage on stdout" % cmd,
                r.returncode == 0 and r.stdout.startswith(b"usage: ckpt " + cmd.encode()) and not r.stderr)
     for args, why in [(["hash"], "hash without a model"), (["verify"], "verify without arguments"),
                       (["verify", "a", "b", "c"], "verify with three arguments"),
                       (["verify", "--sha256", "00", "a", "b"], "--sha256 with two files"),
-                      (["hash", "--sha256sum", "--json", "x"], "--sha256sum with --json")]:
+                      (["hash", "--sha256sum", "--json", "x"], "--sha256sum with --json"),
+                      (["diff", "a"], "diff with one model"),
+                      (["diff", "--map", "gpt5", "a", "b"], "diff --map with an unknown map"),
+                      (["diff", "--top", "-1", "a", "b"], "diff --top -1")]:
         r = run(args)
         expect("usage error exits 2: %s" % why, r.returncode == 2 and not r.stdout, repr(r))
     for args, why in [([], "no command"), (["frobnicate"], "unknown command"),

@@ -334,6 +334,35 @@ static void test_repeatable(void **state) {
     dense_free(&d);
 }
 
+/* From the caller's OpenMP threads (as ckpt diff calls it): OpenBLAS goes
+ * single-threaded, and every matrix gets the values it gets alone. Run last:
+ * the thread setting stays. */
+static void test_in_parallel(void **state) {
+    (void)state;
+    enum { NM = 6 };
+    dense d[NM];
+    ck_lowrank alone[NM], together[NM];
+    int rc[NM];
+    for (size_t i = 0; i < NM; i++) {
+        dense_init(&d[i], 400 + 50 * i, 300);
+        reseed(4242 + i);
+        add_low_rank(&d[i], i + 1, 1.0);
+        add_noise(&d[i], 1e-3);
+        assert_int_equal(ck_lowrank_estimate(d[i].m, d[i].n, dense_rows, &d[i], 64, 9, &alone[i]), 0);
+        assert_int_equal(alone[i].rank, (int)i + 1);
+    }
+#pragma omp parallel for num_threads(2) schedule(dynamic, 1)
+    for (size_t i = 0; i < NM; i++)
+        rc[i] = ck_lowrank_estimate(d[i].m, d[i].n, dense_rows, &d[i], 64, 9, &together[i]);
+    for (size_t i = 0; i < NM; i++) {
+        assert_int_equal(rc[i], 0);
+        assert_int_equal(together[i].rank, alone[i].rank);
+        for (size_t j = 0; j < 64; j++) assert_rel(together[i].sv[j], alone[i].sv[j], 1e-12, "threads", j);
+        dense_free(&d[i]);
+    }
+    assert_int_equal(openblas_get_num_threads(), 1);
+}
+
 /* ===== the cliff alone ===== */
 
 static void test_cliff(void **state) {
@@ -497,6 +526,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_repeatable),
         cmocka_unit_test(test_cliff),
         cmocka_unit_test(test_corpus_delta),
+        cmocka_unit_test(test_in_parallel),
     };
     return cmocka_run_group_tests_name("lowrank", tests, NULL, NULL) ? 1 : 0;
 }
