@@ -18,8 +18,10 @@
  * A is, read column-major, the n x nr matrix A_blk^T with leading dimension n.
  * Products are cblas_dgemm, bases LAPACK's Householder QR (dgeqrf + dorgqr),
  * singular values dgesdd. The random numbers are our own (xoshiro256** and
- * Box-Muller), so a seed gives the same matrix on every platform and the same
- * singular values bit for bit from one run to the next.
+ * Box-Muller), so a seed gives the same test matrix on every platform, and
+ * the same singular values bit for bit from one run to the next, whatever
+ * the caller's threads (OpenBLAS is kept on one thread; its kernels are
+ * picked by CPU, so another CPU may differ in the last bits).
  */
 #include "lowrank.h"
 
@@ -30,10 +32,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* Debian's cblas.h is OpenBLAS's, which declares this; another cblas.h may
  * not (we link OpenBLAS either way). */
@@ -49,7 +47,7 @@ int openblas_get_num_threads(void);
 
 /* The cliff must be at least this high to count. A rank-r update stored in
  * BF16 has r large singular values and then the noise floor of BF16 rounding
- * (relative 2^-9 of the weights): in the corpus' fine-tune, k_proj's 4th
+ * (up to 2^-8 of each weight): in the corpus' fine-tune, k_proj's 4th
  * singular value is 0.0708 and its 5th 1.2e-3, a drop of ~60x (down_proj:
  * 0.0439 to 1.1e-3, ~40x). The spectrum of a full-rank update (a real
  * fine-tune, or noise) decays smoothly: no two consecutive leading singular
@@ -199,12 +197,13 @@ int ck_lowrank_estimate(size_t m, size_t n, ck_rows_fn rows, void *ctx, size_t k
     int rc = -1;
     if (!s.blk || !y || !z || !tau || !sv) goto done;
 
-    /* Inside the caller's OpenMP threads (ckpt diff works on tensors in
-     * parallel), OpenBLAS's own threads would only compete for the cores:
-     * run it on the calling thread. This setting is process-wide and stays. */
-#ifdef _OPENMP
-    if (omp_in_parallel() && openblas_get_num_threads() != 1) openblas_set_num_threads(1);
-#endif
+    /* OpenBLAS runs on the calling thread. Its threads would compete with
+     * the caller's (ckpt diff works on tensors in parallel), and they change
+     * the rounding: the singular values would then differ in their last bits
+     * between --threads 1 and --threads 2. OpenBLAS 0.3.21 has no per-call
+     * setting; this one is process-wide and stays (restoring it would race
+     * with other threads' calls). */
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 
     rng r;
     rng_seed(&r, seed);
