@@ -19,4 +19,9 @@ bool ck_gguf_parse_string(ck_cursor *c, ck_str *s, const char *what, const ck_wh
 /* Parse a value of GGUF type `type` (already read) at the cursor. */
 bool ck_gguf_parse_value(ck_cursor *c, int32_t type, ck_value *out, const ck_where *where);
 
+/* Append v as GGUF stores it, without its type tag (the way array elements
+ * are stored), little-endian. */
+struct ck_buf;
+void ck_gguf_put_value(struct ck_buf *b, const ck_value *v);
+
 #endif

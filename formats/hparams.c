@@ -81,6 +81,7 @@ void ck_hparams_from_gguf(ck_model *m) {
         {"expert_count", offsetof(ck_hparams, n_expert)},
         {"expert_used_count", offsetof(ck_hparams, n_expert_used)},
         {"vocab_size", offsetof(ck_hparams, n_vocab)},
+        {"attention.key_length", offsetof(ck_hparams, head_dim)},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         arch_key(key, sizeof key, h->arch, ints[i].suffix);
@@ -190,6 +191,7 @@ ck_status ck_hparams_from_config(ck_model *m, const char *path, ck_diag *d) {
     cfg_int(cfg, NAMES("num_local_experts", "num_experts", "n_routed_experts"), &h->n_expert);
     cfg_int(cfg, NAMES("num_experts_per_tok", "num_experts_per_token"), &h->n_expert_used);
     cfg_int(cfg, NAMES("vocab_size"), &h->n_vocab);
+    cfg_int(cfg, NAMES("head_dim"), &h->head_dim);
     if (h->n_vocab < 0) cfg_int(root, NAMES("vocab_size"), &h->n_vocab);
     cfg_float(cfg, NAMES("rope_theta"), &h->rope_theta);
     cfg_float(cfg, NAMES("rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon"), &h->norm_eps);

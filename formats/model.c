@@ -13,7 +13,7 @@ const char *ck_format_name(ck_format f) {
 static void hparams_unknown(ck_hparams *h) {
     memset(h, 0, sizeof *h);
     h->n_layer = h->n_ctx = h->n_embd = h->n_ff = h->n_head = h->n_head_kv = -1;
-    h->n_expert = h->n_expert_used = h->n_vocab = -1;
+    h->n_expert = h->n_expert_used = h->n_vocab = h->head_dim = -1;
     h->rope_theta = h->norm_eps = __builtin_nan("");
 }
 

@@ -315,6 +315,20 @@ bool ck_name_map_to_hf(const ck_name_map *m, const char *gguf, size_t len, int e
     return false;
 }
 
+/* ===== the q/k permutation ===== */
+
+uint64_t ck_permute_to_gguf(uint64_t r, uint64_t rows, uint64_t heads) {
+    uint64_t half = rows / heads / 2;
+    uint64_t h = r / (2 * half), rem = r % (2 * half), i = rem / half, j = rem % half;
+    return h * 2 * half + j * 2 + i;
+}
+
+uint64_t ck_permute_to_hf(uint64_t r, uint64_t rows, uint64_t heads) {
+    uint64_t half = rows / heads / 2;
+    uint64_t h = r / (2 * half), rem = r % (2 * half), j = rem / 2, i = rem % 2;
+    return h * 2 * half + i * half + j;
+}
+
 /* ===== roles ===== */
 
 static const struct {

@@ -123,6 +123,7 @@ typedef struct ck_hparams {
     char source[16];         /* "gguf", "config.json" or "" */
     int64_t n_layer, n_ctx, n_embd, n_ff, n_head, n_head_kv;
     int64_t n_expert, n_expert_used, n_vocab;
+    int64_t head_dim;        /* only when stated: config.json head_dim, GGUF attention.key_length */
     double rope_theta, norm_eps;
 } ck_hparams;
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,14 @@ typedef struct ck_mapped_name {
     int expert;           /* the expert's index in the stacked tensor, or -1 */
     ck_permute permute;
 } ck_mapped_name;
+
+/* llama.cpp's converter permutes the rows of q_proj and k_proj for its
+ * rotary embedding: viewed as (heads, 2, half) rows, it stores Hugging Face
+ * row (h, i, j) at (h, j, i). rows must be a multiple of 2 x heads. */
+/* The stored (GGUF) row of Hugging Face row r. */
+uint64_t ck_permute_to_gguf(uint64_t r, uint64_t rows, uint64_t heads);
+/* The Hugging Face row of stored row r. */
+uint64_t ck_permute_to_hf(uint64_t r, uint64_t rows, uint64_t heads);
 
 /* The map called name ("llama", "mistral", "qwen2", "qwen3", "mixtral",
  * "qwen2moe", "qwen3moe", ...), or NULL. */

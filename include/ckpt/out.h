@@ -28,6 +28,9 @@ typedef struct ck_out {
 
 /* Start writing path. Refuses an existing path unless force. */
 ck_status ck_out_open(ck_out *o, const char *path, bool force, ck_diag *d);
+/* Flush and sync, without putting the file in place yet (for several files
+ * that go in place together). */
+ck_status ck_out_sync(ck_out *o, ck_diag *d);
 /* Flush, sync and put the file in place. */
 ck_status ck_out_commit(ck_out *o, ck_diag *d);
 /* Drop what was written (safe after commit, and on a zeroed ck_out). */

@@ -65,5 +65,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -69,26 +69,53 @@ ck_status ck_out_open(ck_out *o, const char *path, bool force, ck_diag *d) {
     return CK_OK;
 }
 
-ck_status ck_out_commit(ck_out *o, ck_diag *d) {
+/* Link the unnamed file at proc over path in one step: linked to a fresh
+ * name beside it first, then renamed over it, so that path never goes
+ * missing and never holds a partial file. */
+static int link_replacing(const char *proc, const char *path) {
+    size_t n = strlen(path) + sizeof ".ckpt-0000000000000000";
+    char *tmp = malloc(n);
+    if (!tmp) return -1;
+    int rc = -1;
+    for (unsigned tries = 0; tries < 100 && rc != 0; tries++) {
+        snprintf(tmp, n, "%s.ckpt-%08x%08x", path, (unsigned)getpid(), (unsigned)random() ^ tries);
+        rc = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
+        if (rc != 0 && errno != EEXIST) break;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        rc = -1;
+    }
+    free(tmp);
+    return rc;
+}
+
+ck_status ck_out_sync(ck_out *o, ck_diag *d) {
     int e = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) e = errno ? errno : EIO;
     if (!e && fsync(o->fd) != 0) e = errno;
-    if (e) {
-        ck_out_abort(o);
-        return fail(d, &CK_RULE_OUT_WRITE, o->path ? o->path : "?", "cannot write the output", e);
-    }
-    int rc;
+    if (!e) return CK_OK;
+    ck_status st = fail(d, &CK_RULE_OUT_WRITE, o->path ? o->path : "?", "cannot write the output", e);
+    ck_out_abort(o);
+    return st;
+}
+
+ck_status ck_out_commit(ck_out *o, ck_diag *d) {
+    ck_status st = ck_out_sync(o, d);
+    if (st != CK_OK) return st;
+    int e, rc;
     if (o->tmp) {
         rc = rename(o->tmp, o->path);
     } else {
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
-        if (o->force) unlink(o->path);
-        rc = linkat(AT_FDCWD, proc, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW);
+        rc = o->force ? link_replacing(proc, o->path) : linkat(AT_FDCWD, proc, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW);
     }
     if (rc != 0) {
         e = errno;
-        ck_status st = fail(d, e == EEXIST ? &CK_RULE_OUT_EXISTS : &CK_RULE_OUT_WRITE, o->path,
+        st = fail(d, e == EEXIST ? &CK_RULE_OUT_EXISTS : &CK_RULE_OUT_WRITE, o->path,
                             e == EEXIST ? "appeared while writing; not replaced" : "cannot put the output in place", e == EEXIST ? 0 : e);
         ck_out_abort(o);
         return st;

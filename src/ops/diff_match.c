@@ -295,13 +295,9 @@ ck_status diff_match(const ck_model *a, const ck_model *b, const ck_diff_opts *o
 
 /* ===== reading values ===== */
 
-/* The stored row of logical row r of a piece: llama.cpp's converter wrote
- * Hugging Face row (h, i, j) of shape (heads, 2, half) at (h, j, i). */
+/* The stored row of logical row r of a piece. */
 static uint64_t stored_row(const side *s, uint64_t r) {
-    if (!s->perm_heads) return r;
-    uint64_t half = s->rows_per_piece / (uint64_t)s->perm_heads / 2;
-    uint64_t h = r / (2 * half), rem = r % (2 * half), i = rem / half, j = rem % half;
-    return h * 2 * half + j * 2 + i;
+    return s->perm_heads ? ck_permute_to_gguf(r, s->rows_per_piece, (uint64_t)s->perm_heads) : r;
 }
 
 void side_read_rows(const side *s, uint64_t r0, uint64_t nr, float *out, uint8_t *scratch) {

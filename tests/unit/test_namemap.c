@@ -824,6 +824,35 @@ static void test_small_buffers(void **state) {
     assert_false(ck_name_map_to_hf(m, NULL, 13, -1, buf, sizeof buf));
 }
 
+/* The permutation as convert_hf_to_gguf.py writes it, simulated on index
+ * arrays: w.reshape(n, 2, half, cols).swapaxes(1, 2).reshape(rows, cols),
+ * so out[h][i][j] = in[h][j][i] with out viewed as (n, half, 2). */
+static void test_permute_rows(void **state) {
+    (void)state;
+    const uint64_t cases[][2] = {{8, 1}, {8, 2}, {8, 4}, {256, 4}, {64, 8}, {12, 3}, {2, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint64_t rows = cases[c][0], n = cases[c][1], half = rows / n / 2;
+        uint64_t *out_src = malloc(rows * sizeof *out_src);
+        for (uint64_t h = 0; h < n; h++)
+            for (uint64_t i = 0; i < half; i++)
+                for (uint64_t j = 0; j < 2; j++)
+                    out_src[h * half * 2 + i * 2 + j] = h * 2 * half + j * half + i;
+        uint8_t *seen = calloc(rows, 1);
+        for (uint64_t s = 0; s < rows; s++) {
+            /* stored row s holds Hugging Face row out_src[s] */
+            assert_int_equal(ck_permute_to_hf(s, rows, n), out_src[s]);
+            assert_int_equal(ck_permute_to_gguf(out_src[s], rows, n), s);
+            seen[ck_permute_to_gguf(s, rows, n)]++;
+        }
+        for (uint64_t s = 0; s < rows; s++) assert_int_equal(seen[s], 1);
+        free(seen);
+        free(out_src);
+    }
+    /* Worked by hand: 8 rows, 1 head, half 4. Stored order 0 4 1 5 2 6 3 7. */
+    const uint64_t want[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+    for (uint64_t s = 0; s < 8; s++) assert_int_equal(ck_permute_to_hf(s, 8, 1), want[s]);
+}
+
 int main(int argc, char **argv) {
     test_args(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -845,6 +874,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_hostile_layers),
         cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_small_buffers),
+        cmocka_unit_test(test_permute_rows),
     };
     return cmocka_run_group_tests_name("namemap", tests, NULL, NULL) ? 1 : 0;
 }
