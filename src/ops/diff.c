@@ -5,6 +5,7 @@
  * the metadata (diff_meta.c), and weigh the evidence (diff_verdict.c).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
