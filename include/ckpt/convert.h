@@ -58,7 +58,7 @@ typedef struct ck_convert_tensor {
     uint64_t nelems, nbytes;
     uint32_t file;           /* index in files */
     uint64_t offset;
-    bool exact;              /* values carried over exactly (raw copy or exact widening) */
+    bool exact;              /* values carried over exactly: copied, widened, or measured equal */
     double snr_db;           /* of the output's values against the input's, over values finite in both; NaN when exact */
     double rel_l2;           /* ||out - in|| / ||in||; NaN when exact or the input is all zero */
     /* Counted when the values are measured (not exact): */

@@ -46,6 +46,10 @@ typedef enum ck_dtype_kind {
  * complex element). Reproduces the format's reference decoder bit for bit. */
 typedef void (*ck_dequant_fn)(const uint8_t *src, float *dst, size_t nblocks);
 
+/* A quantization kernel: encode nblocks whole blocks of float32 at src into
+ * dst (little-endian, unaligned), as the format's reference encoder does. */
+typedef void (*ck_quant_fn)(const float *restrict src, uint8_t *restrict dst, size_t nblocks);
+
 typedef struct ck_dtype_info {
     const char *name;        /* canonical name, e.g. "Q4_K", "BF16", "F8_E4M3" */
     int gguf_id;             /* ggml_type id, or -1 when GGUF cannot hold it */
@@ -53,7 +57,8 @@ typedef struct ck_dtype_info {
     uint32_t block_elems;    /* elements per block (1 for plain types) */
     uint32_t block_bytes;    /* bytes per block */
     ck_dtype_kind kind;
-    ck_dequant_fn dequant;   /* the scalar reference kernel */
+    ck_dequant_fn dequant;   /* the scalar reference decoder */
+    ck_quant_fn quant;       /* the scalar reference encoder, or NULL when ckpt cannot write the type */
 } ck_dtype_info;
 
 /* The row of a dtype. d must be < CK_DT_COUNT. */

@@ -14,11 +14,8 @@
 
 #include "ckpt/dtype.h"
 
-/* Encode nblocks blocks: src holds nblocks * block_elems floats, dst gets
- * nblocks * block_bytes bytes (little-endian, unaligned). */
-typedef void (*ck_quant_fn)(const float *restrict src, uint8_t *restrict dst, size_t nblocks);
-
-/* The encoder of d, or NULL when ckpt cannot write d. */
+/* The encoder of d at this CPU's best SIMD level (the table's scalar
+ * reference when there is no SIMD variant), or NULL when ckpt cannot write d. */
 ck_quant_fn ck_quant_kernel(ck_dtype d);
 
 /* ----- one value, round to nearest even (quant_float.c) ----- */

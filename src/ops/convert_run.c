@@ -222,6 +222,8 @@ static void set_figures(ck_convert_tensor *t, const err *e) {
     t->nonfinite = e->nonfinite;
     t->overflow = e->overflow;
     t->snr_db = t->rel_l2 = NAN;
+    /* Values that came through unchanged are exact, whatever the dtypes. */
+    if (!t->exact && e->dd == 0 && e->overflow == 0) t->exact = true;
     if (t->exact) return;
     if (e->xx > 0) t->rel_l2 = sqrt(e->dd / e->xx);
     if (e->xx > 0 && e->dd > 0) t->snr_db = 10.0 * log10(e->xx / e->dd);

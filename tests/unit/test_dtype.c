@@ -5,6 +5,9 @@
 
 #include "bytes.h"
 #include "ckpt/dtype.h"
+#include "core/quant.h"
+
+#include <math.h>
 
 /* ===== ggml types: id, name, elements per block, bytes per block ===== */
 
@@ -348,6 +351,55 @@ static void test_bits(void **state) {
     assert_true(ck_dtype_bits(CK_DT_BF16) == 16.0);
 }
 
+/* The encoders: exactly the types convert writes have one, each decodes back
+ * close to its input, and the kernel chosen for this CPU writes the same
+ * bytes as the table's reference. */
+static void test_encoders(void **state) {
+    (void)state;
+    static const ck_dtype writable[] = {
+        CK_DT_F32, CK_DT_F16, CK_DT_BF16, CK_DT_Q8_0, CK_DT_Q4_0, CK_DT_Q4_1, CK_DT_Q5_0, CK_DT_Q5_1,
+        CK_DT_Q2_K, CK_DT_Q3_K, CK_DT_Q4_K, CK_DT_Q5_K, CK_DT_Q6_K, CK_DT_IQ4_NL, CK_DT_IQ4_XS,
+        CK_DT_TQ1_0, CK_DT_TQ2_0, CK_DT_MXFP4,
+    };
+    size_t n_writable = 0;
+    enum { N = 1024 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    uint8_t *a = malloc(N * 8), *b = malloc(N * 8);
+    unsigned seed = 12345;
+    for (size_t i = 0; i < N; i++) {
+        /* a smooth, signed pattern with no zero block */
+        seed = seed * 1103515245u + 12345u;
+        x[i] = (float)sin(0.37 * (double)i) * 0.05f + (float)((seed >> 16) % 1000) * 1e-5f;
+    }
+    for (int d = 0; d < CK_DT_COUNT; d++) {
+        const ck_dtype_info *info = ck_dtype_info_of((ck_dtype)d);
+        bool listed = false;
+        for (size_t k = 0; k < sizeof writable / sizeof writable[0]; k++) listed |= writable[k] == (ck_dtype)d;
+        assert_int_equal(info->quant != NULL, listed);
+        assert_int_equal(ck_quant_kernel((ck_dtype)d) != NULL, listed);
+        if (!listed) continue;
+        n_writable++;
+        assert_true(info->gguf_id >= 0);
+        size_t nb = N / info->block_elems;
+        info->quant(x, a, nb);
+        ck_quant_kernel((ck_dtype)d)(x, b, nb);
+        assert_memory_equal(a, b, nb * info->block_bytes);
+        info->dequant(a, y, nb);
+        double xx = 0, dd = 0;
+        for (size_t i = 0; i < N; i++) {
+            xx += (double)x[i] * x[i];
+            dd += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+        }
+        /* TQ types hold -1, 0, 1 times a scale: the weakest, a few dB. */
+        assert_true(dd < xx * 0.7);
+    }
+    assert_int_equal(n_writable, sizeof writable / sizeof writable[0]);
+    free(x);
+    free(y);
+    free(a);
+    free(b);
+}
+
 int main(int argc, char **argv) {
     test_args(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -364,6 +416,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_nbytes_blocks),
         cmocka_unit_test(test_nbytes_overflow),
         cmocka_unit_test(test_bits),
+        cmocka_unit_test(test_encoders),
     };
     return cmocka_run_group_tests_name("dtype", tests, NULL, NULL) ? 1 : 0;
 }
