@@ -122,6 +122,12 @@ $(PAIRS)/pairs.json: tests/gen/diff_pairs.py tests/gen/fixtures.py
 	rm -rf $(PAIRS)
 	$(PYTHON) tests/gen/diff_pairs.py $(PAIRS)
 
+CONVERT := $(B)/convert
+
+$(CONVERT)/expect.json: tests/gen/convert_models.py tests/gen/fixtures.py tests/gen/diff_pairs.py
+	rm -rf $(CONVERT)
+	$(PYTHON) tests/gen/convert_models.py $(CONVERT)
+
 $(MALFORMED)/cases.json: tests/malformed/make_malformed.py
 	rm -rf $(MALFORMED)
 	$(PYTHON) tests/malformed/make_malformed.py $(MALFORMED)
@@ -145,16 +151,18 @@ define run_suite
 	$(PYTHON) tests/scripts/check_integrity.py $(1)/ckpt $(FIXTURES) testdata/corpus
 	@echo "== diff ($(1))"
 	$(PYTHON) tests/scripts/check_diff.py $(1)/ckpt $(PAIRS)
+	@echo "== convert ($(1))"
+	$(PYTHON) tests/scripts/check_convert.py $(1)/ckpt $(CONVERT) testdata/corpus
 	@echo "== command line ($(1))"
 	$(PYTHON) tests/scripts/check_cli.py $(1)/ckpt $(FIXTURES)
 endef
 
-test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json tests/peer/node_modules/.package-lock.json
+test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json tests/peer/node_modules/.package-lock.json
 	$(call run_suite,$(B))
 	@echo "== peer: @huggingface/gguf"
 	$(NODE) tests/peer/peer_check.mjs $(B)/ckpt $(FIXTURES) testdata/corpus
 
-test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json
+test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json
 	$(call run_suite,$(B)/asan)
 
 fuzz-check: $(FUZZ_BIN)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ckpt/rules.h"
+#include "kv_json.h"
 
 /* ===== GGUF ===== */
 
@@ -27,16 +28,38 @@ static bool int_of(const ck_value *v, int64_t *out) {
     }
 }
 
+/* Where GGUF values come from: a GGUF's kvs, or a safetensors __metadata__
+ * that holds them as JSON with their types (what ckpt convert writes). */
+typedef struct kv_source {
+    const ck_model *m;
+    json_t *types;           /* key -> GGUF type spec, or NULL for a GGUF */
+    ck_arena *arena;         /* for decoded values */
+} kv_source;
+
+static bool lookup(const kv_source *s, const char *key, ck_value *out) {
+    const ck_kv *kv = ck_model_kv(s->m, key);
+    if (!kv) return false;
+    if (!s->types) {
+        *out = kv->value;
+        return true;
+    }
+    json_t *spec = json_object_get(s->types, key);
+    const char *why;
+    return json_is_string(spec) && kv->value.type == CK_V_STR &&
+           ck_value_from_json(kv->value.v.s.ptr, (size_t)kv->value.v.s.len, json_string_value(spec), s->arena, out,
+                              &why);
+}
+
 /* An integer value; a per-layer array (some architectures vary head counts
  * by layer) gives its largest element. */
-static bool kv_int(const ck_model *m, const char *key, int64_t *out) {
-    const ck_kv *kv = ck_model_kv(m, key);
-    if (!kv) return false;
-    if (kv->value.type != CK_V_ARR) return int_of(&kv->value, out);
+static bool kv_int(const kv_source *s, const char *key, int64_t *out) {
+    ck_value v;
+    if (!lookup(s, key, &v)) return false;
+    if (v.type != CK_V_ARR) return int_of(&v, out);
     ck_array_iter it;
     ck_value e;
     int64_t best = INT64_MIN;
-    ck_array_iter_init(&it, &kv->value.v.a);
+    ck_array_iter_init(&it, &v.v.a);
     while (ck_array_next(&it, &e)) {
         int64_t x;
         if (!int_of(&e, &x)) return false;
@@ -47,10 +70,10 @@ static bool kv_int(const ck_model *m, const char *key, int64_t *out) {
     return true;
 }
 
-static bool kv_float(const ck_model *m, const char *key, double *out) {
-    const ck_kv *kv = ck_model_kv(m, key);
-    if (!kv || (kv->value.type != CK_V_F32 && kv->value.type != CK_V_F64)) return false;
-    *out = kv->value.v.f;
+static bool kv_float(const kv_source *s, const char *key, double *out) {
+    ck_value v;
+    if (!lookup(s, key, &v) || (v.type != CK_V_F32 && v.type != CK_V_F64)) return false;
+    *out = v.v.f;
     return true;
 }
 
@@ -58,15 +81,14 @@ static void arch_key(char *buf, size_t n, const char *arch, const char *suffix) 
     snprintf(buf, n, "%s.%s", arch, suffix);
 }
 
-void ck_hparams_from_gguf(ck_model *m) {
+static void from_kvs(ck_model *m, const kv_source *src, const char *source) {
     ck_hparams *h = &m->hparams;
-    const ck_kv *a = ck_model_kv(m, "general.architecture");
-    if (!a || a->value.type != CK_V_STR || a->value.v.s.len == 0 ||
-        a->value.v.s.len >= sizeof h->arch)
+    ck_value a;
+    if (!lookup(src, "general.architecture", &a) || a.type != CK_V_STR || a.v.s.len == 0 || a.v.s.len >= sizeof h->arch)
         return;
-    memcpy(h->arch, a->value.v.s.ptr, (size_t)a->value.v.s.len);
-    h->arch[a->value.v.s.len] = 0;
-    snprintf(h->source, sizeof h->source, "gguf");
+    memcpy(h->arch, a.v.s.ptr, (size_t)a.v.s.len);
+    h->arch[a.v.s.len] = 0;
+    snprintf(h->source, sizeof h->source, "%s", source);
     char key[160];
     static const struct {
         const char *suffix;
@@ -86,22 +108,40 @@ void ck_hparams_from_gguf(ck_model *m) {
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         arch_key(key, sizeof key, h->arch, ints[i].suffix);
         int64_t v;
-        if (kv_int(m, key, &v)) *(int64_t *)((char *)h + ints[i].field) = v;
+        if (kv_int(src, key, &v)) *(int64_t *)((char *)h + ints[i].field) = v;
     }
     /* llama.cpp: head_count_kv defaults to head_count. */
     if (h->n_head_kv < 0) h->n_head_kv = h->n_head;
     if (h->n_vocab < 0) {
-        const ck_kv *tok = ck_model_kv(m, "tokenizer.ggml.tokens");
-        if (tok && tok->value.type == CK_V_ARR && tok->value.v.a.count <= INT64_MAX)
-            h->n_vocab = (int64_t)tok->value.v.a.count;
+        ck_value tok;
+        if (lookup(src, "tokenizer.ggml.tokens", &tok) && tok.type == CK_V_ARR && tok.v.a.count <= INT64_MAX)
+            h->n_vocab = (int64_t)tok.v.a.count;
     }
     arch_key(key, sizeof key, h->arch, "rope.freq_base");
-    kv_float(m, key, &h->rope_theta);
+    kv_float(src, key, &h->rope_theta);
     arch_key(key, sizeof key, h->arch, "attention.layer_norm_rms_epsilon");
-    if (!kv_float(m, key, &h->norm_eps)) {
+    h->norm_rms = kv_float(src, key, &h->norm_eps);
+    if (!h->norm_rms) {
         arch_key(key, sizeof key, h->arch, "attention.layer_norm_epsilon");
-        kv_float(m, key, &h->norm_eps);
+        kv_float(src, key, &h->norm_eps);
     }
+}
+
+void ck_hparams_from_gguf(ck_model *m) {
+    kv_source src = {m, NULL, NULL};
+    from_kvs(m, &src, "gguf");
+}
+
+void ck_hparams_from_st_metadata(ck_model *m) {
+    const ck_kv *t = ck_model_kv(m, "ckpt.gguf_types");
+    if (m->hparams.source[0] || !t || t->value.type != CK_V_STR) return;
+    json_error_t err;
+    json_t *types = json_loadb(t->value.v.s.ptr, (size_t)t->value.v.s.len, 0, &err);
+    if (json_is_object(types)) {
+        kv_source src = {m, types, ck_model_arena(m)};
+        from_kvs(m, &src, "metadata");
+    }
+    json_decref(types);
 }
 
 /* ===== config.json ===== */
@@ -194,7 +234,9 @@ ck_status ck_hparams_from_config(ck_model *m, const char *path, ck_diag *d) {
     cfg_int(cfg, NAMES("head_dim"), &h->head_dim);
     if (h->n_vocab < 0) cfg_int(root, NAMES("vocab_size"), &h->n_vocab);
     cfg_float(cfg, NAMES("rope_theta"), &h->rope_theta);
-    cfg_float(cfg, NAMES("rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon"), &h->norm_eps);
+    cfg_float(cfg, NAMES("rms_norm_eps"), &h->norm_eps);
+    h->norm_rms = h->norm_eps == h->norm_eps;
+    if (!h->norm_rms) cfg_float(cfg, NAMES("layer_norm_eps", "layer_norm_epsilon"), &h->norm_eps);
     json_decref(root);
     return CK_OK;
 }

@@ -325,6 +325,8 @@ ck_status ck_st_load_config(ck_model *m, const char *dir, ck_diag *d) {
     if (!cfg) return CK_ERR_NOMEM;
     ck_status st = ck_hparams_from_config(m, cfg, d);
     free(cfg);
+    /* Without a config.json: the GGUF keys ckpt convert carried over. */
+    if (st == CK_OK) ck_hparams_from_st_metadata(m);
     return st;
 }
 

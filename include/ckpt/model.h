@@ -125,6 +125,7 @@ typedef struct ck_hparams {
     int64_t n_expert, n_expert_used, n_vocab;
     int64_t head_dim;        /* only when stated: config.json head_dim, GGUF attention.key_length */
     double rope_theta, norm_eps;
+    bool norm_rms;           /* norm_eps is an RMS norm's (rms_norm_eps, layer_norm_rms_epsilon) */
 } ck_hparams;
 
 typedef struct ck_arena ck_arena;

@@ -101,6 +101,7 @@ ck_status ck_convert(const ck_model *m, const char *out_path, const ck_convert_o
     if (st == CK_OK) st = convert_commit_files(&p);
     if (st != CK_OK) convert_abort_files(&p);
     plan_free(&p);
+    if (st != CK_OK) ck_convert_result_free(r);
     return st;
 }
 

@@ -63,10 +63,14 @@ typedef struct kvset {
     ck_strmap *keys;         /* keys written so far */
 } kvset;
 
-static bool has_key(const kvset *s, const char *key) { return ck_strmap_get(s->keys, key, strlen(key), NULL); }
+static bool has_key(const kvset *s, const char *key) {
+    uint32_t at;
+    return ck_strmap_get(s->keys, key, strlen(key), &at);
+}
 
 static ck_status add(kvset *s, const char *key, size_t len, const ck_value *v) {
-    if (ck_strmap_get(s->keys, key, len, NULL)) return CK_OK;
+    uint32_t at;
+    if (ck_strmap_get(s->keys, key, len, &at)) return CK_OK;
     ck_status st = convert_push_kv(s->p, key, len, v);
     if (st == CK_OK && ck_strmap_put(s->keys, key, len, 0, NULL) < 0) st = CK_ERR_NOMEM;
     return st;
@@ -96,7 +100,8 @@ static ck_status add_f32(kvset *s, const char *arch, const char *suffix, double 
 /* The hyper-parameters llama.cpp reads, from config.json. */
 static ck_status add_hparams(kvset *s) {
     const ck_hparams *h = &s->p->m->hparams;
-    if (!h->arch[0]) return CK_OK;
+    /* Hyper-parameters read back from carried GGUF keys are already there. */
+    if (!h->arch[0] || strcmp(h->source, "config.json") != 0) return CK_OK;
     ck_value arch = {.type = CK_V_STR, .v.s = {h->arch, strlen(h->arch)}};
     size_t before = s->p->n_kvs;
     ck_status st = add_new(s, "general.architecture", &arch);
@@ -109,7 +114,8 @@ static ck_status add_hparams(kvset *s) {
     if (st == CK_OK) st = add_u32(s, a, "attention.head_count", h->n_head);
     if (st == CK_OK) st = add_u32(s, a, "attention.head_count_kv", h->n_head_kv);
     if (st == CK_OK) st = add_f32(s, a, "rope.freq_base", h->rope_theta);
-    if (st == CK_OK) st = add_f32(s, a, "attention.layer_norm_rms_epsilon", h->norm_eps);
+    if (st == CK_OK)
+        st = add_f32(s, a, h->norm_rms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon", h->norm_eps);
     if (st == CK_OK) st = add_u32(s, a, "rope.dimension_count", head_dim);
     /* A head size that is not n_embd / n_head must be said (qwen3). */
     if (st == CK_OK && h->head_dim > 0 && h->n_head > 0 && h->head_dim * h->n_head != h->n_embd) {
@@ -119,7 +125,7 @@ static ck_status add_hparams(kvset *s) {
     if (st == CK_OK && h->n_expert > 0) st = add_u32(s, a, "expert_count", h->n_expert);
     if (st == CK_OK && h->n_expert > 0) st = add_u32(s, a, "expert_used_count", h->n_expert_used);
     if (st == CK_OK) st = add_u32(s, a, "vocab_size", h->n_vocab);
-    if (strcmp(h->source, "config.json") == 0) s->p->r->n_kv_config += s->p->n_kvs - before;
+    s->p->r->n_kv_config += s->p->n_kvs - before;
     return st;
 }
 
