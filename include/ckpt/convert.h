@@ -38,6 +38,7 @@ typedef struct ck_convert_opts {
     const char *map;         /* a name map by name; NULL: from the architecture */
     uint64_t shard_size;     /* most bytes of tensors a file; 0: one file */
     bool force;              /* replace existing output files */
+    bool no_sync;            /* do not wait for the disk before putting files in place */
     int threads;             /* <= 0: OpenMP's default */
     ck_progress_fn progress;
     void *progress_ctx;

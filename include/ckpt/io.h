@@ -41,6 +41,8 @@ typedef struct ck_file {
     const uint8_t *data;     /* the whole file, read-only; NULL when size is 0 */
     uint64_t size;
     int mapped;              /* 1: data is an mmap to unmap on close */
+    int fd;                  /* the read-only descriptor, kept for in-kernel copies, when has_fd */
+    bool has_fd;
 } ck_file;
 
 /* Open a regular file read-only and map it. The file is never opened for

@@ -24,6 +24,7 @@ typedef struct ck_out {
     bool has_fd;
     FILE *f;             /* buffered stream on fd */
     bool force;          /* replace an existing file */
+    bool no_sync;        /* put in place without waiting for the disk */
 } ck_out;
 
 /* Start writing path. Refuses an existing path unless force. */

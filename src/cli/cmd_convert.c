@@ -9,7 +9,7 @@
 #include "json_writer.h"
 #include "progress.h"
 
-enum { OPT_TO = OPT_COMMAND_BASE, OPT_DTYPE, OPT_NAMES, OPT_MAP, OPT_SHARD_SIZE, OPT_FORCE, OPT_LIST };
+enum { OPT_TO = OPT_COMMAND_BASE, OPT_DTYPE, OPT_NAMES, OPT_MAP, OPT_SHARD_SIZE, OPT_FORCE, OPT_NO_SYNC, OPT_LIST };
 
 static const char usage[] =
     "usage: ckpt convert [OPTIONS] MODEL OUT\n\n"
@@ -36,6 +36,8 @@ static const char usage[] =
     "  --shard-size SIZE  at most SIZE of tensor bytes a file (5GB, 500MiB, ...):\n"
     "                     safetensors shards with their index, or GGUF splits\n"
     "  --force            replace existing output files\n"
+    "  --no-sync          put the files in place without waiting for the disk\n"
+    "                     (faster; a power loss may then leave a damaged file)\n"
     "  --list             list every tensor written\n";
 
 typedef struct convert_cli {
@@ -277,6 +279,7 @@ static int parse_option(convert_cli *c, int opt, const char *arg) {
         if (!ck_parse_size(arg, &c->o.shard_size)) return cli_usage_error(usage, "--shard-size takes a size such as 5GB, not '%s'", arg);
         return 0;
     case OPT_FORCE: c->o.force = true; return 0;
+    case OPT_NO_SYNC: c->o.no_sync = true; return 0;
     case OPT_LIST: c->list = true; return 0;
     default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
     }
@@ -301,6 +304,7 @@ int cmd_convert(int argc, char **argv) {
         {"map", required_argument, NULL, OPT_MAP},
         {"shard-size", required_argument, NULL, OPT_SHARD_SIZE},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"no-sync", no_argument, NULL, OPT_NO_SYNC},
         {"list", no_argument, NULL, OPT_LIST},
         {NULL, 0, NULL, 0},
     };

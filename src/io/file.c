@@ -61,7 +61,8 @@ ck_status ck_file_open(ck_file *f, const char *path, ck_diag *d) {
         f->data = p;
         f->mapped = 1;
     }
-    close(fd);
+    f->fd = fd;
+    f->has_fd = true;
     return CK_OK;
 }
 
@@ -76,6 +77,7 @@ ck_status ck_file_from_memory(ck_file *f, const char *name, const void *data, si
 
 void ck_file_close(ck_file *f) {
     if (f->mapped && f->data) munmap((void *)f->data, (size_t)f->size);
+    if (f->has_fd) close(f->fd);
     free(f->path);
     memset(f, 0, sizeof *f);
 }

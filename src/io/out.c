@@ -69,6 +69,16 @@ ck_status ck_out_open(ck_out *o, const char *path, bool force, ck_diag *d) {
     return CK_OK;
 }
 
+static void sync_dir_of(const char *path) {
+    char *dir = dir_of(path);
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
 /* Link the unnamed file at proc over path in one step: linked to a fresh
  * name beside it first, then renamed over it, so that path never goes
  * missing and never holds a partial file. */
@@ -95,7 +105,7 @@ static int link_replacing(const char *proc, const char *path) {
 ck_status ck_out_sync(ck_out *o, ck_diag *d) {
     int e = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) e = errno ? errno : EIO;
-    if (!e && fsync(o->fd) != 0) e = errno;
+    if (!e && !o->no_sync && fsync(o->fd) != 0) e = errno;
     if (!e) return CK_OK;
     ck_status st = fail(d, &CK_RULE_OUT_WRITE, o->path ? o->path : "?", "cannot write the output", e);
     ck_out_abort(o);
@@ -120,6 +130,8 @@ ck_status ck_out_commit(ck_out *o, ck_diag *d) {
         ck_out_abort(o);
         return st;
     }
+    /* The new name is an entry of the folder: sync that too. */
+    if (!o->no_sync) sync_dir_of(o->path);
     free(o->tmp);
     o->tmp = NULL;
     fclose(o->f);

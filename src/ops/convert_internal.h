@@ -52,6 +52,9 @@ ck_status convert_plan_metadata(conv_plan *p);
 ck_status convert_open_files(conv_plan *p, const char *out_path);
 /* Write len bytes at offset off of output file `file`. */
 ck_status convert_write(conv_plan *p, uint32_t file, const void *buf, size_t len, uint64_t off);
+/* Copy len bytes at in_off of input file in to offset off of output file
+ * `file` (in the kernel where it can). */
+ck_status convert_copy(conv_plan *p, uint32_t file, const ck_file *in, uint64_t in_off, size_t len, uint64_t off);
 /* Every tensor's bytes, in parallel, into the open files. */
 ck_status convert_run(conv_plan *p);
 /* Sync every file and put all of them in place, or none. */

@@ -151,23 +151,44 @@ static void read_item(const conv_plan *p, const item *it, bufs *w) {
 
 /* ===== one item ===== */
 
+/* One value pair into the sums, NaN and Inf counted apart. */
+static void measure_one(float x, float y, double *xx, double *dd, err *e) {
+    if (!isfinite(x) || !isfinite(y)) {
+        e->nonfinite += !isfinite(x);
+        e->overflow += isfinite(x);
+        return;
+    }
+    double a = x, d = (double)y - a;
+    *xx += a * a;
+    *dd += d * d;
+}
+
+#define LANES 8
+
+/* Sums of x^2 and (y - x)^2 in LANES double lanes (value i in lane i % LANES,
+ * whatever the thread), a group of LANES at a time: a group with a NaN or
+ * an Inf in it (rare) goes value by value. */
 static void measure(const float *x, const float *y, size_t n, err *e) {
-    double xx = 0, dd = 0;
-    uint64_t bad = 0, over = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i]) || !isfinite(y[i])) {
-            bad += !isfinite(x[i]);
-            over += isfinite(x[i]);
+    double xx[LANES] = {0}, dd[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        float probe = 0;
+        for (int k = 0; k < LANES; k++) probe += x[i + k] * 0.0f + y[i + k] * 0.0f;
+        if (probe != 0.0f || probe != probe) {
+            for (int k = 0; k < LANES; k++) measure_one(x[i + k], y[i + k], &xx[k], &dd[k], e);
             continue;
         }
-        double a = x[i], d = (double)y[i] - a;
-        xx += a * a;
-        dd += d * d;
+        for (int k = 0; k < LANES; k++) {
+            double a = x[i + k], d = (double)y[i + k] - a;
+            xx[k] += a * a;
+            dd[k] += d * d;
+        }
     }
-    e->xx += xx;
-    e->dd += dd;
-    e->nonfinite += bad;
-    e->overflow += over;
+    for (int k = 0; i < n; i++, k++) measure_one(x[i], y[i], &xx[k], &dd[k], e);
+    for (int k = 0; k < LANES; k++) {
+        e->xx += xx[k];
+        e->dd += dd[k];
+    }
 }
 
 static bool bufs_fit(bufs *w, size_t values) {
@@ -202,7 +223,8 @@ static ck_status run_item(conv_plan *p, const item *it, bufs *w, err *e) {
     if (c->raw && !t->permute_heads && !c->pieces[0].dec.to_little) {
         uint64_t local;
         const cpiece *pc = piece_at(c, it->e0, &local);
-        return convert_write(p, t->file, stored(p, pc, local), len, off);
+        const ck_model_file *in = &p->m->files[p->m->tensors[pc->tensor].file];
+        return convert_copy(p, t->file, &in->map, (uint64_t)(stored(p, pc, local) - in->map.data), len, off);
     }
     if (!bufs_fit(w, (size_t)it->n)) return CK_ERR_NOMEM;
     read_item(p, it, w);
