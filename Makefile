@@ -212,6 +212,8 @@ bench: all tests/peer/node_modules/.package-lock.json
 	bash bench/bench_inspect.sh
 	bash bench/bench_stats.sh
 	bash bench/bench_hash.sh
+	bash bench/bench_diff.sh
+	bash bench/bench_convert.sh
 
 clean:
 	rm -rf $(B)

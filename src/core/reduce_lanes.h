@@ -1,6 +1,7 @@
 /* The 16-lane accumulator shared by the scalar and SIMD chunk kernels: the
  * lane operations and the fold are one piece of C, so every variant ends in
- * the same bits. Internal to reduce.c and reduce_simd.c. */
+ * the same bits. Internal to reduce.c and reduce_simd.c (and to the pair
+ * kernels of diff, pairsum_lanes.h, for LANES, is_finite and src_value). */
 #ifndef CK_CORE_REDUCE_LANES_H
 #define CK_CORE_REDUCE_LANES_H
 

@@ -2,9 +2,11 @@
  * pair, in parallel, with figures that do not depend on the thread count.
  *
  * A pair is cut into work items of a fixed number of values (whole rows, or
- * whole blocks of both dtypes), each into chunks decoded into two float
- * buffers. Sums run in 16 double lanes (value i of a chunk in lane i % 16)
- * and are merged in order with Neumaier's compensated summation.
+ * whole blocks of both dtypes), each into chunks. A chunk's values are read
+ * where they are mapped when they are F32, F16 or BF16 in file order, and
+ * are decoded into a float buffer otherwise; the pair kernels of
+ * core/pairsum.h sum them in 16 double lanes (value i of a chunk in lane
+ * i % 16). Chunks are merged in order with Neumaier's compensated summation.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,11 +17,11 @@
 #endif
 
 #include "core/lowrank.h"
+#include "core/pairsum.h"
 #include "diff_internal.h"
 
 #define CHUNK_VALUES 65536
 #define ITEM_VALUES (4u << 20)
-#define LANES 16
 
 /* Sums over one item. */
 typedef struct acc {
@@ -50,33 +52,10 @@ static void acc_merge(acc *a, const acc *b) {
     a->changed += b->changed;
 }
 
-static double fold(double *l) {
-    for (int w = LANES / 2; w >= 1; w /= 2)
-        for (int i = 0; i < w; i++) l[i] += l[i + w];
-    return l[0];
-}
-
-/* The sums of n value pairs, folded into out. Pairs where either value is
- * NaN or infinite count as changed unless both are the same, and stay out of
- * the sums. */
-static void chunk(const float *a, const float *b, size_t n, acc *out) {
-    double aa[LANES] = {0}, bb[LANES] = {0}, ab[LANES] = {0}, dd[LANES] = {0}, mx[LANES] = {0};
-    uint64_t changed = 0;
-    for (size_t i = 0; i < n; i++) {
-        float x = a[i], y = b[i];
-        int k = (int)(i % LANES);
-        int fin = fabsf(x) <= 3.4028234663852886e38f && fabsf(y) <= 3.4028234663852886e38f;
-        changed += x != y && !(x != x && y != y);
-        double xd = fin ? x : 0.0, yd = fin ? y : 0.0, d = yd - xd;
-        aa[k] += xd * xd;
-        bb[k] += yd * yd;
-        ab[k] += xd * yd;
-        dd[k] += d * d;
-        double ad = fabs(d);
-        mx[k] = ad > mx[k] ? ad : mx[k];
-    }
-    acc c = {.aa = fold(aa), .bb = fold(bb), .ab = fold(ab), .dd = fold(dd), .n = n, .changed = changed};
-    for (int k = 0; k < LANES; k++) c.max_abs = mx[k] > c.max_abs ? mx[k] : c.max_abs;
+/* Fold a chunk's figures into out (chunks in order). */
+static void acc_add(acc *out, const ck_pair_sums *s) {
+    acc c = {.aa = s->aa, .bb = s->bb, .ab = s->ab, .dd = s->dd, .max_abs = s->max_abs, .n = s->n,
+             .changed = s->changed};
     acc_merge(out, &c);
 }
 
@@ -115,6 +94,27 @@ static void read_units(const pair *p, const side *s, uint64_t u0, uint64_t n, fl
     }
 }
 
+/* F32, F16 and BF16 of one piece in file order need no decoding: the pair
+ * kernels read them where they are mapped. CK_SRC_COUNT for the rest. */
+static ck_src direct_source(const side *s) {
+    const ck_decoder *dec = &s->pieces[0].dec;
+    if (!s->flat || dec->to_little) return CK_SRC_COUNT;
+    switch (dec->dtype) {
+    case CK_DT_F32: return CK_SRC_F32;
+    case CK_DT_F16: return CK_SRC_F16;
+    case CK_DT_BF16: return CK_SRC_BF16;
+    default: return CK_SRC_COUNT;
+    }
+}
+
+/* Where unit u0 of a direct side is mapped: one value a block, the values
+ * of a flat side in row-major order. */
+static const void *direct_at(const pair *p, const side *s, uint64_t u0) {
+    const ck_tensor *t = &s->m->tensors[s->pieces[0].tensor];
+    uint64_t v0 = both_flat(p) ? u0 * unit_values(p) : u0 * s->cols;
+    return ck_tensor_data(s->m, t) + v0 * s->pieces[0].dec.block_bytes;
+}
+
 typedef struct bufs {
     float *a, *b;
     uint8_t *scratch;
@@ -138,12 +138,20 @@ static bool run_item(const diff_plan *plan, const item *it, bufs *w, acc *out) {
     const pair *p = &plan->pairs[it->pair];
     uint64_t per = unit_values(p);
     uint64_t step = CHUNK_VALUES / per ? CHUNK_VALUES / per : 1;
-    if (!bufs_fit(w, (size_t)(step * per))) return false;
+    ck_src ka = direct_source(&p->a), kb = direct_source(&p->b);
+    if ((ka == CK_SRC_COUNT || kb == CK_SRC_COUNT) && !bufs_fit(w, (size_t)(step * per))) return false;
+    /* A decoded side is float32 in its buffer. */
+    ck_pairsum_fn sums = ck_pairsum_kernel(ka == CK_SRC_COUNT ? CK_SRC_F32 : ka, kb == CK_SRC_COUNT ? CK_SRC_F32 : kb);
     for (uint64_t u = 0; u < it->count; u += step) {
-        uint64_t n = it->count - u < step ? it->count - u : step;
-        read_units(p, &p->a, it->start + u, n, w->a, w->scratch);
-        read_units(p, &p->b, it->start + u, n, w->b, w->scratch);
-        chunk(w->a, w->b, (size_t)(n * per), out);
+        uint64_t n = it->count - u < step ? it->count - u : step, u0 = it->start + u;
+        const void *va = w->a, *vb = w->b;
+        if (ka != CK_SRC_COUNT) va = direct_at(p, &p->a, u0);
+        else read_units(p, &p->a, u0, n, w->a, w->scratch);
+        if (kb != CK_SRC_COUNT) vb = direct_at(p, &p->b, u0);
+        else read_units(p, &p->b, u0, n, w->b, w->scratch);
+        ck_pair_sums c;
+        sums(va, vb, (size_t)(n * per), &c);
+        acc_add(out, &c);
     }
     return true;
 }
@@ -194,21 +202,41 @@ static void set_figures(ck_diff_tensor *t, const acc *s) {
 }
 
 ck_status diff_values(const diff_plan *plan, const ck_diff_opts *o, ck_diff_result *r) {
+    int threads = o->threads;
+#ifdef _OPENMP
+    if (threads <= 0) threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    /* Pairs with the same bytes need no decoding. They are found in
+     * parallel: a model with few changed tensors is mostly such pairs, and
+     * comparing their bytes is most of the reading. 1: the same bytes; 2:
+     * the same bytes, all zero. */
+    uint8_t *same = calloc(plan->n ? plan->n : 1, 1);
+    if (!same) return CK_ERR_NOMEM;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t i = 0; i < plan->n; i++) {
+        const pair *p = &plan->pairs[i];
+        if (comparable(p) && same_bytes(p)) same[i] = zero_bytes(p) ? 2 : 1;
+    }
     /* Items, in pair order; pairs known identical by their bytes need none. */
     size_t cap = 64, n = 0;
     item *items = malloc(cap * sizeof *items);
     uint64_t total = 0;
-    if (!items) return CK_ERR_NOMEM;
+    if (!items) {
+        free(same);
+        return CK_ERR_NOMEM;
+    }
     for (size_t i = 0; i < plan->n; i++) {
         const pair *p = &plan->pairs[i];
         ck_diff_tensor *t = &r->tensors[i];
         if (!comparable(p)) continue;
-        if (same_bytes(p)) {
+        if (same[i]) {
             t->bytes_identical = true;
             t->status = CK_DIFF_IDENTICAL;
             t->count = p->a.m->tensors[p->a.pieces[0].tensor].nelems * p->a.pieces[0].dec.block_values /
                        ck_dtype_info_of(p->a.m->tensors[p->a.pieces[0].tensor].dtype)->block_elems;
-            bool zero = zero_bytes(p);
+            bool zero = same[i] == 2;
             t->cosine = zero ? NAN : 1.0;
             t->rel_l2 = zero ? NAN : 0.0;
             t->rmse = t->max_abs = 0.0;
@@ -222,6 +250,7 @@ ck_status diff_values(const diff_plan *plan, const ck_diff_opts *o, ck_diff_resu
                 item *g = realloc(items, (cap *= 2) * sizeof *items);
                 if (!g) {
                     free(items);
+                    free(same);
                     return CK_ERR_NOMEM;
                 }
                 items = g;
@@ -231,15 +260,10 @@ ck_status diff_values(const diff_plan *plan, const ck_diff_opts *o, ck_diff_resu
             if (units == 0) break;
         }
     }
+    free(same);
     acc *parts = calloc(n ? n : 1, sizeof *parts);
     int failed = !parts;
     uint64_t done = 0;
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
 #pragma omp parallel num_threads(threads) if (!failed)
     {
         bufs w = {0};
