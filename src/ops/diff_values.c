@@ -303,6 +303,7 @@ typedef struct delta_rows {
     const pair *p;
     float *a, *b;
     uint8_t *scratch;
+    bool nonfinite;          /* a NaN or Inf in the delta: it has no rank */
 } delta_rows;
 
 static int delta_rows_fn(void *ctx, size_t r0, size_t nr, double *out) {
@@ -312,7 +313,10 @@ static int delta_rows_fn(void *ctx, size_t r0, size_t nr, double *out) {
     for (size_t k = 0; k < nr; k++) {
         side_read_rows(&p->a, r0 + k, 1, dr->a, dr->scratch);
         side_read_rows(&p->b, r0 + k, 1, dr->b, dr->scratch);
-        for (uint64_t j = 0; j < cols; j++) out[k * cols + j] = (double)dr->b[j] - (double)dr->a[j];
+        for (uint64_t j = 0; j < cols; j++) {
+            out[k * cols + j] = (double)dr->b[j] - (double)dr->a[j];
+            if (!isfinite(out[k * cols + j])) dr->nonfinite = true;
+        }
     }
     return 0;
 }
@@ -335,11 +339,15 @@ ck_status diff_ranks(const diff_plan *plan, const ck_diff_opts *o, ck_diff_resul
         if (cols % ck_dtype_info_of(p->a.m->tensors[p->a.pieces[0].tensor].dtype)->block_elems ||
             cols % ck_dtype_info_of(p->b.m->tensors[p->b.pieces[0].tensor].dtype)->block_elems)
             continue;
-        delta_rows dr = {p, malloc(cols * sizeof(float)), malloc(cols * sizeof(float)), malloc(cols * 8)};
+        delta_rows dr = {p, malloc(cols * sizeof(float)), malloc(cols * sizeof(float)), malloc(cols * 8), false};
         ck_lowrank lr;
-        if (!dr.a || !dr.b || !dr.scratch ||
-            ck_lowrank_estimate((size_t)p->a.rows, (size_t)cols, delta_rows_fn, &dr, CK_LOWRANK_MAX, 0x636b7074u + i,
-                                &lr) != 0) {
+        int rc = dr.a && dr.b && dr.scratch
+                     ? ck_lowrank_estimate((size_t)p->a.rows, (size_t)cols, delta_rows_fn, &dr, CK_LOWRANK_MAX,
+                                           0x636b7074u + i, &lr)
+                     : -1;
+        if (dr.nonfinite) {
+            /* NaN or Inf in a tensor: its delta has no rank (null). */
+        } else if (rc != 0) {
 #pragma omp atomic write
             failed = 1;
         } else {
