@@ -37,9 +37,11 @@ typedef struct err {
 } err;
 
 typedef struct bufs {
-    float *in, *back;
-    uint8_t *out, *scratch;
+    float *in, *back;        /* a stretch's values */
+    uint8_t *scratch;        /* a stretch's stored bytes, byte-swapped */
     size_t cap;              /* values */
+    uint8_t *out;            /* the item's output bytes */
+    size_t out_cap;
 } bufs;
 
 static uint64_t gcd(uint64_t a, uint64_t b) {
@@ -129,24 +131,44 @@ static uint64_t source_row(const ctensor *c, uint64_t r, uint64_t heads) {
     return c->to_gguf_order ? ck_permute_to_hf(r, c->rows, heads) : ck_permute_to_gguf(r, c->rows, heads);
 }
 
-/* The item's input: raw bytes or floats. */
-static void read_item(const conv_plan *p, const item *it, bufs *w) {
+/* A stretch of an item: n values from input value e of piece pc, which go
+ * to byte offset at of the item's output. */
+typedef struct stretch {
+    const cpiece *pc;
+    uint64_t e, n;
+    size_t at;
+} stretch;
+
+/* Values a stretch holds at most (unless a permuted row is longer): the
+ * float buffers of a stretch stay in the cache between decode, encode,
+ * decode again and measure. */
+#define STRETCH_VALUES 16384u
+
+/* Stretch k of an item (false past the last): permuted rows one at a time,
+ * else runs of whole blocks of both dtypes. */
+static bool stretch_at(const conv_plan *p, const item *it, uint64_t k, stretch *s) {
     const ck_convert_tensor *t = &p->r->tensors[it->t];
     const ctensor *c = &p->t[it->t];
-    uint64_t bytes_per = 0;
-    if (c->raw) bytes_per = c->pieces[0].dec.block_bytes;
-    if (!t->permute_heads) {
+    const ck_dtype_info *to = ck_dtype_info_of(t->to);
+    uint64_t v0, n;
+    if (t->permute_heads) {
+        v0 = k * c->row_len;
+        if (v0 >= it->n) return false;
+        uint64_t r = (it->e0 + v0) / c->row_len;
+        *s = (stretch){&c->pieces[0], source_row(c, r, (uint64_t)t->permute_heads) * c->row_len, c->row_len, 0};
+        n = c->row_len;
+    } else {
+        uint64_t bi = ck_dtype_info_of(t->from)->block_elems, bo = to->block_elems;
+        uint64_t unit = bi / gcd(bi, bo) * bo, step = STRETCH_VALUES / unit ? STRETCH_VALUES / unit * unit : unit;
+        v0 = k * step;
+        if (v0 >= it->n) return false;
+        n = it->n - v0 < step ? it->n - v0 : step;
         uint64_t local;
-        const cpiece *pc = piece_at(c, it->e0, &local);
-        read_run(p, pc, local, it->n, c->raw, w->out, w->in, w->scratch);
-        return;
+        const cpiece *pc = piece_at(c, it->e0 + v0, &local);
+        *s = (stretch){pc, local, n, 0};
     }
-    uint64_t per = ck_dtype_info_of(t->from)->block_elems;
-    for (uint64_t k = 0; k < it->n; k += c->row_len) {
-        uint64_t r = (it->e0 + k) / c->row_len;
-        uint64_t src = source_row(c, r, (uint64_t)t->permute_heads) * c->row_len;
-        read_run(p, &c->pieces[0], src, c->row_len, c->raw, w->out + k / per * bytes_per, w->in + k, w->scratch);
-    }
+    s->at = (size_t)(v0 / to->block_elems * to->block_bytes);
+    return true;
 }
 
 /* ===== one item ===== */
@@ -191,19 +213,25 @@ static void measure(const float *x, const float *y, size_t n, err *e) {
     }
 }
 
-static bool bufs_fit(bufs *w, size_t values) {
-    if (values <= w->cap) return true;
-    free(w->in);
-    free(w->back);
-    free(w->out);
-    free(w->scratch);
-    /* At most 8 bytes a value, in any dtype, stored or swapped. */
-    w->in = malloc(values * sizeof(float));
-    w->back = malloc(values * sizeof(float));
-    w->out = malloc(values * 8);
-    w->scratch = malloc(values * 8);
-    w->cap = w->in && w->back && w->out && w->scratch ? values : 0;
-    return w->cap != 0;
+static bool bufs_fit(bufs *w, size_t values, size_t out_bytes) {
+    if (values > w->cap) {
+        free(w->in);
+        free(w->back);
+        free(w->scratch);
+        /* At most 8 bytes a value, in any dtype, stored or swapped. */
+        w->in = malloc(values * sizeof(float));
+        w->back = malloc(values * sizeof(float));
+        w->scratch = malloc(values * 8);
+        w->cap = w->in && w->back && w->scratch ? values : 0;
+        if (!w->cap) return false;
+    }
+    if (out_bytes > w->out_cap) {
+        free(w->out);
+        w->out = malloc(out_bytes);
+        w->out_cap = w->out ? out_bytes : 0;
+        if (!w->out) return false;
+    }
+    return true;
 }
 
 static void bufs_free(bufs *w) {
@@ -226,14 +254,19 @@ static ck_status run_item(conv_plan *p, const item *it, bufs *w, err *e) {
         const ck_model_file *in = &p->m->files[p->m->tensors[pc->tensor].file];
         return convert_copy(p, t->file, &in->map, (uint64_t)(stored(p, pc, local) - in->map.data), len, off);
     }
-    if (!bufs_fit(w, (size_t)it->n)) return CK_ERR_NOMEM;
-    read_item(p, it, w);
-    if (!c->raw) {
-        ck_quant_kernel(t->to)(w->in, w->out, (size_t)(it->n / to->block_elems));
-        if (!t->exact) {
-            ck_dequant_kernel(t->to)(w->out, w->back, (size_t)(it->n / to->block_elems));
-            measure(w->in, w->back, (size_t)it->n, e);
-        }
+    uint64_t most = t->permute_heads ? p->t[it->t].row_len : STRETCH_VALUES;
+    if (!bufs_fit(w, (size_t)most, len)) return CK_ERR_NOMEM;
+    stretch s;
+    ck_quant_fn encode = c->raw ? NULL : ck_quant_kernel(t->to);
+    ck_dequant_fn decode = c->raw || t->exact ? NULL : ck_dequant_kernel(t->to);
+    for (uint64_t k = 0; stretch_at(p, it, k, &s); k++) {
+        uint8_t *out = w->out + s.at;
+        read_run(p, s.pc, s.e, s.n, c->raw, out, w->in, w->scratch);
+        if (!encode) continue;
+        encode(w->in, out, (size_t)(s.n / to->block_elems));
+        if (!decode) continue;
+        decode(out, w->back, (size_t)(s.n / to->block_elems));
+        measure(w->in, w->back, (size_t)s.n, e);
     }
     return convert_write(p, t->file, w->out, len, off);
 }
