@@ -128,6 +128,12 @@ $(CONVERT)/expect.json: tests/gen/convert_models.py tests/gen/fixtures.py tests/
 	rm -rf $(CONVERT)
 	$(PYTHON) tests/gen/convert_models.py $(CONVERT)
 
+LINT := $(B)/lint
+
+$(LINT)/expect.json: tests/gen/lint_models.py tests/gen/fixtures.py tests/gen/diff_pairs.py tests/gen/convert_models.py
+	rm -rf $(LINT)
+	$(PYTHON) tests/gen/lint_models.py $(LINT)
+
 $(MALFORMED)/cases.json: tests/malformed/make_malformed.py
 	rm -rf $(MALFORMED)
 	$(PYTHON) tests/malformed/make_malformed.py $(MALFORMED)
@@ -153,16 +159,20 @@ define run_suite
 	$(PYTHON) tests/scripts/check_diff.py $(1)/ckpt $(PAIRS)
 	@echo "== convert ($(1))"
 	$(PYTHON) tests/scripts/check_convert.py $(1)/ckpt $(CONVERT) testdata/corpus
+	@echo "== lint ($(1))"
+	$(PYTHON) tests/scripts/check_lint.py $(1)/ckpt $(LINT) $(MALFORMED)
+	@echo "== the rules table of the README"
+	$(PYTHON) src/cli/gen_man.py --readme README.md include/ckpt/rules.def --check
 	@echo "== command line ($(1))"
 	$(PYTHON) tests/scripts/check_cli.py $(1)/ckpt $(FIXTURES)
 endef
 
-test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json tests/peer/node_modules/.package-lock.json
+test: all $(UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json $(LINT)/expect.json tests/peer/node_modules/.package-lock.json
 	$(call run_suite,$(B))
 	@echo "== peer: @huggingface/gguf"
 	$(NODE) tests/peer/peer_check.mjs $(B)/ckpt $(FIXTURES) testdata/corpus
 
-test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json
+test-asan: $(B)/asan/ckpt $(SAN_UNIT_BIN) $(FIXTURES)/expect.json $(MALFORMED)/cases.json $(PAIRS)/pairs.json $(CONVERT)/expect.json $(LINT)/expect.json
 	$(call run_suite,$(B)/asan)
 
 fuzz-check: $(FUZZ_BIN)

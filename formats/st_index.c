@@ -176,6 +176,8 @@ static ck_status check_placement(ck_model *m, const ck_st_index *idx, const char
             st = CK_ERR_NOMEM;
     for (size_t i = 0; i < m->n_tensors && st == CK_OK; i++) {
         const ck_tensor *t = &m->tensors[i];
+        /* A second copy of a name (collect mode) is reported as a duplicate. */
+        if (ck_model_tensor(m, t->name, t->name_len) != t) continue;
         const char *file = m->files[t->file].map.path;
         uint32_t e;
         if (!ck_strmap_get(where, t->name, t->name_len, &e)) {

@@ -2,6 +2,7 @@
 #ifndef CKPT_STATS_H
 #define CKPT_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ typedef struct ck_tensor_stats {
 typedef struct ck_stats_opts {
     const char *const *patterns;  /* shell globs on tensor names; none: every tensor */
     size_t n_patterns;
+    const bool *only;             /* NULL, or one flag per tensor: only those set (and matching) */
     int threads;                  /* 0: OpenMP's default (OMP_NUM_THREADS or all cores) */
     uint32_t hist_bins;           /* 0: no histogram */
     ck_progress_fn progress;

@@ -14,6 +14,7 @@ static const struct command {
     {"diff", cmd_diff, "what a fine-tune, merge or quantization changed, tensor by tensor, across formats"},
     {"hash", cmd_hash, "SHA-256 of every file, XXH3-128 of every tensor, the model digest: a manifest"},
     {"verify", cmd_verify, "is this copy the original? which file or tensor is damaged?"},
+    {"lint", cmd_lint, "every format rule and known trap: hidden bytes, NaN/Inf, template injection"},
     {"convert", cmd_convert, "safetensors <-> GGUF, dtype casts, quantization, re-sharding, with the error measured"},
     {"stats", cmd_stats, "what the numbers look like: min, max, mean, std, rms, NaN/Inf/zeros per tensor"},
 };

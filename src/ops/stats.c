@@ -274,7 +274,7 @@ ck_status ck_stats_run(const ck_model *m, const ck_stats_opts *o, ck_stats_resul
     out->tensors = calloc(m->n_tensors ? m->n_tensors : 1, sizeof *out->tensors);
     if (!out->tensors) return CK_ERR_NOMEM;
     for (size_t i = 0; i < m->n_tensors; i++) {
-        if (!ck_name_selected(m->tensors[i].name, o->patterns, o->n_patterns)) continue;
+        if (!ck_name_selected(m->tensors[i].name, o->patterns, o->n_patterns) || (o->only && !o->only[i])) continue;
         ck_tensor_stats *ts = &out->tensors[out->n++];
         ts->tensor = i;
         ts->hist_bins = o->hist_bins;
