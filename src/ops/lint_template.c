@@ -122,7 +122,8 @@ static bool in_list(const tok *t, const char *const *list) {
 
 static const char *const dunders[] = {"__class__", "__mro__", "__subclasses__", "__globals__", "__builtins__",
                                       "__import__", "__base__", "__bases__", "__dict__", "__getattribute__",
-                                      "__code__", "__init__", NULL};
+                                      "__code__", "__init__", "__self__", "__func__", "__getitem__",
+                                      "__reduce__", "__reduce_ex__", "__loader__", "__spec__", NULL};
 static const char *const calls[] = {"eval", "exec", "system", "popen", "open", "compile", "getattr", "setattr", NULL};
 static const char *const modules[] = {"subprocess", "importlib", "os", "sys", "builtins", NULL};
 static const char *const globals[] = {"lipsum", "cycler", "joiner", "self", NULL};
@@ -145,6 +146,12 @@ static void add_found(found *f, const char *what, const tok *t) {
 static void scan_code(const seg *sg, tok *t, found *f) {
     size_t k = lex(sg, t, MAX_TOKS);
     for (size_t i = 0; i < k; i++) {
+        /* x['__class__'] is x.__class__ to Jinja. */
+        if (t[i].kind == TOK_STR) {
+            tok name = {TOK_IDENT, t[i].p, t[i].n};
+            if (in_list(&name, dunders)) add_found(f, "Python object traversal:", &t[i]);
+            continue;
+        }
         if (t[i].kind != TOK_IDENT) continue;
         bool called = i + 1 < k && tok_is(&t[i + 1], TOK_PUNCT, "(");
         if (in_list(&t[i], dunders)) add_found(f, "Python object traversal:", &t[i]);
@@ -159,11 +166,33 @@ static void scan_code(const seg *sg, tok *t, found *f) {
 
 /* ===== hidden instructions ===== */
 
+/* Names that hold a message's content: "content", and variables set from
+ * it ({% set c = message['content'] %}). */
+typedef struct aliases {
+    tok names[32];
+    size_t n;
+} aliases;
+
+static bool is_alias(const aliases *al, const tok *x) {
+    if (tok_is(x, TOK_IDENT, "content")) return true;
+    for (size_t i = 0; i < al->n; i++)
+        if (x->kind == TOK_IDENT && x->n == al->names[i].n && memcmp(x->p, al->names[i].p, x->n) == 0) return true;
+    return false;
+}
+
+/* Whether tokens name a message's content (an alias, or a ['content'] key). */
+static bool mentions_content(const tok *t, size_t k, const aliases *al) {
+    for (size_t i = 0; i < k; i++)
+        if (is_alias(al, &t[i]) || (i > 0 && tok_is(&t[i - 1], TOK_PUNCT, "[") && tok_is(&t[i], TOK_STR, "content")))
+            return true;
+    return false;
+}
+
 /* Whether a condition compares a message's content with a string: an atom
  * (between and/or/not and parentheses) that names content, has ==, !=, in,
  * startswith, endswith, search, match or find, and a string literal that is
  * not a subscript key. */
-static bool content_condition(const tok *t, size_t k) {
+static bool content_condition(const tok *t, size_t k, const aliases *al) {
     static const char *const comparers[] = {"in", "startswith", "endswith", "search", "match", "find", NULL};
     static const char *const joins[] = {"and", "or", "not", NULL};
     bool content = false, compare = false, literal = false;
@@ -180,7 +209,7 @@ static bool content_condition(const tok *t, size_t k) {
         }
         const tok *x = &t[i];
         bool subscript = i > 0 && tok_is(&t[i - 1], TOK_PUNCT, "[");
-        if (tok_is(x, TOK_IDENT, "content") || (subscript && tok_is(x, TOK_STR, "content"))) content = true;
+        if (is_alias(al, x) || (subscript && tok_is(x, TOK_STR, "content"))) content = true;
         else if (x->kind == TOK_STR && !subscript) literal = true;
         if (in_list(x, comparers) || tok_is(x, TOK_PUNCT, "==") || tok_is(x, TOK_PUNCT, "!=")) compare = true;
     }
@@ -193,35 +222,74 @@ static bool has_visible(const char *p, size_t n) {
     return false;
 }
 
-/* Text emitted only inside an if block conditioned on message content. */
+static bool visible_literal(const tok *t, size_t k) {
+    for (size_t i = 0; i < k; i++)
+        if (t[i].kind == TOK_STR && has_visible(t[i].p, t[i].n) && !(i > 0 && tok_is(&t[i - 1], TOK_PUNCT, "[")))
+            return true;
+    return false;
+}
+
+/* {{ 'text' if 'x' in message.content else '' }}: an inline condition on
+ * content that chooses text. */
+static bool inline_condition(const tok *t, size_t k, const aliases *al) {
+    for (size_t i = 0; i < k; i++) {
+        if (!tok_is(&t[i], TOK_IDENT, "if")) continue;
+        size_t e = i + 1;
+        while (e < k && !tok_is(&t[e], TOK_IDENT, "else")) e++;
+        if (content_condition(t + i + 1, e - i - 1, al) && visible_literal(t, i)) return true;
+    }
+    return false;
+}
+
+/* A {% set %}: its value makes the target an alias of content, or, inside a
+ * block conditioned on content, puts text aside to print later. */
+static bool set_statement(const tok *t, size_t k, aliases *al, bool flagged) {
+    size_t eq = 0;
+    while (eq < k && !tok_is(&t[eq], TOK_PUNCT, "=")) eq++;
+    if (eq + 1 >= k) return false;
+    const tok *value = t + eq + 1;
+    size_t vn = k - eq - 1;
+    if (mentions_content(value, vn, al)) {
+        /* set c = message['content'] (a plain name, not ns.x) */
+        if (eq == 2 && t[1].kind == TOK_IDENT && al->n < sizeof al->names / sizeof al->names[0]) al->names[al->n++] = t[1];
+        return false;
+    }
+    return flagged && visible_literal(value, vn);
+}
+
+/* Text emitted only when a message's content matches a string: inside an
+ * if block conditioned on content, chosen by an inline condition on it, or
+ * set aside inside such a block. */
 static bool conditional_text(const char *s, size_t n, tok *t) {
     enum { MAX_DEPTH = 64 };
     bool cond[MAX_DEPTH];
     int depth = 0, flagged = 0;
+    aliases al = {.n = 0};
     size_t pos = 0;
     seg sg;
     while (next_seg(s, n, &pos, &sg)) {
-        if (sg.kind == SEG_STMT) {
-            size_t k = lex(&sg, t, MAX_TOKS);
-            if (!k) continue;
-            if (tok_is(&t[0], TOK_IDENT, "if") && depth < MAX_DEPTH) {
-                cond[depth] = content_condition(t + 1, k - 1);
-                flagged += cond[depth++];
-            } else if (tok_is(&t[0], TOK_IDENT, "elif") && depth > 0 && !cond[depth - 1] &&
-                       content_condition(t + 1, k - 1)) {
-                cond[depth - 1] = true;
-                flagged++;
-            } else if (tok_is(&t[0], TOK_IDENT, "endif") && depth > 0) {
-                flagged -= cond[--depth];
-            }
+        if (sg.kind == SEG_TEXT) {
+            if (flagged && has_visible(sg.p, sg.n)) return true;
             continue;
         }
-        if (!flagged) continue;
-        if (sg.kind == SEG_TEXT && has_visible(sg.p, sg.n)) return true;
+        if (sg.kind == SEG_COMMENT) continue;
+        size_t k = lex(&sg, t, MAX_TOKS);
+        if (!k) continue;
         if (sg.kind == SEG_EXPR) {
-            size_t k = lex(&sg, t, MAX_TOKS);
-            for (size_t i = 0; i < k; i++)
-                if (t[i].kind == TOK_STR && has_visible(t[i].p, t[i].n)) return true;
+            if ((flagged && visible_literal(t, k)) || inline_condition(t, k, &al)) return true;
+            continue;
+        }
+        if (tok_is(&t[0], TOK_IDENT, "set")) {
+            if (set_statement(t, k, &al, flagged > 0)) return true;
+        } else if (tok_is(&t[0], TOK_IDENT, "if") && depth < MAX_DEPTH) {
+            cond[depth] = content_condition(t + 1, k - 1, &al);
+            flagged += cond[depth++];
+        } else if (tok_is(&t[0], TOK_IDENT, "elif") && depth > 0 && !cond[depth - 1] &&
+                   content_condition(t + 1, k - 1, &al)) {
+            cond[depth - 1] = true;
+            flagged++;
+        } else if (tok_is(&t[0], TOK_IDENT, "endif") && depth > 0) {
+            flagged -= cond[--depth];
         }
     }
     return false;
@@ -280,6 +348,13 @@ static long invisible_char(const char *s, size_t n, unsigned long *cp_out) {
 
 /* ===== one template ===== */
 
+/* How much of the text at `at` a message quotes: the text is not
+ * NUL-terminated. */
+static int snippet(size_t len, long at, int most) {
+    size_t left = len - (size_t)at;
+    return left < (size_t)most ? (int)left : most;
+}
+
 void lint_template_text(const char *text, size_t len, const char *file, const char *key, ck_diag *d) {
     size_t kl = key ? strlen(key) : 0;
     uint8_t digest[SHA256_DIGEST_LENGTH];
@@ -299,11 +374,11 @@ void lint_template_text(const char *text, size_t len, const char *file, const ch
     long at;
     unsigned long cp;
     if ((at = find_url(text, len)) >= 0)
-        lint_report(d, &CK_RULE_TEMPLATE_HIDDEN, file, CK_NO_OFFSET, key, kl, NULL, "a URL at character %ld: %.40s",
-                    at, text + at);
+        lint_report(d, &CK_RULE_TEMPLATE_HIDDEN, file, CK_NO_OFFSET, key, kl, NULL, "a URL at byte %ld: %.*s", at,
+                    snippet(len, at, 40), text + at);
     if ((at = base64_run(text, len)) >= 0)
         lint_report(d, &CK_RULE_TEMPLATE_HIDDEN, file, CK_NO_OFFSET, key, kl, NULL,
-                    "a run of base64 characters at %ld: %.24s...", at, text + at);
+                    "a run of base64 characters at byte %ld: %.*s...", at, snippet(len, at, 24), text + at);
     if ((at = invisible_char(text, len, &cp)) >= 0)
         lint_report(d, &CK_RULE_TEMPLATE_HIDDEN, file, CK_NO_OFFSET, key, kl, NULL,
                     "an invisible character U+%04lX at byte %ld", cp, at);
