@@ -1,6 +1,10 @@
 /* CPU feature detection: the one piece of global state, set once. */
 #include "cpu.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,4 +41,13 @@ ck_isa ck_cpu_isa(void) {
 
 const char *ck_isa_name(ck_isa isa) {
     return isa == CK_ISA_AVX512 ? "avx512" : isa == CK_ISA_AVX2 ? "avx2" : "scalar";
+}
+
+int ck_thread_count(int requested) {
+#ifdef _OPENMP
+    return requested > 0 ? requested : omp_get_max_threads();
+#else
+    (void)requested;
+    return 1;
+#endif
 }

@@ -1,4 +1,4 @@
-/* The SIMD level of this CPU, found once. */
+/* The SIMD level of this CPU, found once, and the threads to run on. */
 #ifndef CK_CORE_CPU_H
 #define CK_CORE_CPU_H
 
@@ -12,5 +12,9 @@ typedef enum ck_isa {
  * tests and benchmarks; a level the CPU lacks is never chosen). */
 ck_isa ck_cpu_isa(void);
 const char *ck_isa_name(ck_isa isa);
+
+/* The worker threads to use: requested when above 0, else OpenMP's default
+ * (OMP_NUM_THREADS, or all cores); 1 without OpenMP. */
+int ck_thread_count(int requested);
 
 #endif

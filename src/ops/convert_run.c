@@ -21,6 +21,7 @@
 #include "ckpt/rules.h"
 #include "convert_internal.h"
 #include "core/quant.h"
+#include "core/cpu.h"
 
 #define ITEM_VALUES (1u << 20)
 
@@ -303,12 +304,7 @@ ck_status convert_run(conv_plan *p) {
     int failed = CK_OK, err_no = 0;
     uint32_t fail_file = 0;
     uint64_t done = 0;
-    int threads = p->o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
+    int threads = ck_thread_count(p->o->threads);
 #pragma omp parallel num_threads(threads)
     {
         bufs w = {0};

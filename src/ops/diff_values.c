@@ -19,6 +19,7 @@
 #include "core/lowrank.h"
 #include "core/pairsum.h"
 #include "diff_internal.h"
+#include "core/cpu.h"
 
 #define CHUNK_VALUES 65536
 #define ITEM_VALUES (4u << 20)
@@ -202,12 +203,7 @@ static void set_figures(ck_diff_tensor *t, const acc *s) {
 }
 
 ck_status diff_values(const diff_plan *plan, const ck_diff_opts *o, ck_diff_result *r) {
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
+    int threads = ck_thread_count(o->threads);
     /* Pairs with the same bytes need no decoding. They are found in
      * parallel: a model with few changed tensors is mostly such pairs, and
      * comparing their bytes is most of the reading. 1: the same bytes; 2:
@@ -323,12 +319,7 @@ static int delta_rows_fn(void *ctx, size_t r0, size_t nr, double *out) {
 
 ck_status diff_ranks(const diff_plan *plan, const ck_diff_opts *o, ck_diff_result *r) {
     int failed = 0;
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
+    int threads = ck_thread_count(o->threads);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (size_t i = 0; i < plan->n; i++) {
         const pair *p = &plan->pairs[i];

@@ -7,6 +7,7 @@
  * job writes its own slot, so results do not depend on the thread count.
  */
 #include "ckpt/hash.h"
+#include "core/cpu.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -226,12 +227,7 @@ ck_status ck_hash_model(const ck_model *m, const ck_hash_opts *o, ck_hash_result
     }
     run rn = {m, o, r, 0, total, 0};
     size_t next = 0;
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
+    int threads = ck_thread_count(o->threads);
 #pragma omp parallel num_threads(threads)
     for (;;) {
         size_t k;

@@ -20,6 +20,7 @@
 #include "ckpt/rules.h"
 #include "core/decode.h"
 #include "core/reduce.h"
+#include "core/cpu.h"
 
 /* Values a chunk (decoded at once into a thread's buffer) and a work item
  * hold. Both are multiples of every block's value count (at most 256). */
@@ -287,12 +288,7 @@ ck_status ck_stats_run(const ck_model *m, const ck_stats_opts *o, ck_stats_resul
     ck_status st = make_plan(m, out, &p, d);
     ck_moments *item_m = st == CK_OK ? calloc(p.n_items ? p.n_items : 1, sizeof *item_m) : NULL;
     if (st == CK_OK && !item_m) st = CK_ERR_NOMEM;
-    int threads = o->threads > 0 ? o->threads : 0;
-#ifdef _OPENMP
-    if (!threads) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
+    int threads = ck_thread_count(o->threads);
     progress_state ps = {o, 0, p.total_bytes};
     if (st == CK_OK) st = pass_moments(m, out, &p, item_m, &ps, threads);
     if (st == CK_OK) finish(out, &p, item_m);
