@@ -16,9 +16,7 @@
 
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
-#define INLINE static inline __attribute__((always_inline))
+#include "simd_load.h"
 
 /* The pages of a file mapping lie anywhere in memory and the hardware
  * prefetchers stop at every 4 KiB page boundary: each kernel asks for its
@@ -70,20 +68,6 @@ static inline __attribute__((always_inline)) void prefetch_ahead(const void *src
     }
 
 /* ===== AVX2: 8 lanes at a time, lanes 0-7 and then lanes 8-15 ===== */
-
-#define AVX2 __attribute__((target("avx2,fma,f16c,popcnt")))
-
-/* Eight values from value i on. */
-AVX2 INLINE __m256 load8(const void *src, ck_src kind, size_t i) {
-    const uint8_t *p = (const uint8_t *)src;
-    switch (kind) {
-    case CK_SRC_F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 2 * i)));
-    case CK_SRC_BF16:
-        return _mm256_castsi256_ps(
-            _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p + 2 * i))), 16));
-    default: return _mm256_loadu_ps((const float *)(p + 4 * i));
-    }
-}
 
 /* Four pairs into their four lanes: the operations of pair_step. */
 AVX2 INLINE void step_avx2(__m256d *aa, __m256d *bb, __m256d *ab, __m256d *dd, __m256d *mx, __m256d x,
@@ -163,20 +147,6 @@ AVX2 INLINE void pairs_avx2(const void *a, const void *b, size_t n, ck_pair_sums
 KERNELS(AVX2, avx2, pairs_avx2)
 
 /* ===== AVX-512: lanes 0-7 and 8-15 in two registers ===== */
-
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,f16c,popcnt")))
-
-/* Sixteen values from value i on. */
-AVX512 INLINE __m512 load16(const void *src, ck_src kind, size_t i) {
-    const uint8_t *p = (const uint8_t *)src;
-    switch (kind) {
-    case CK_SRC_F16: return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p + 2 * i)));
-    case CK_SRC_BF16:
-        return _mm512_castsi512_ps(
-            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p + 2 * i))), 16));
-    default: return _mm512_loadu_ps((const float *)(p + 4 * i));
-    }
-}
 
 AVX512 INLINE void step_avx512(__m512d *aa, __m512d *bb, __m512d *ab, __m512d *dd, __m512d *mx, __m512d x,
                                __m512d y) {

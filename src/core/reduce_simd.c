@@ -8,25 +8,9 @@
 
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
-#define INLINE static inline __attribute__((always_inline))
+#include "simd_load.h"
 
 /* ===== AVX2: lanes 0-3, 4-7, 8-11, 12-15 in four registers ===== */
-
-#define AVX2 __attribute__((target("avx2,fma,f16c,popcnt")))
-
-/* Eight values of group g, half h (0: lanes 0-7, 1: lanes 8-15). */
-AVX2 INLINE __m256 load8(const void *src, ck_src kind, size_t i) {
-    const uint8_t *p = (const uint8_t *)src;
-    switch (kind) {
-    case CK_SRC_F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 2 * i)));
-    case CK_SRC_BF16:
-        return _mm256_castsi256_ps(
-            _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p + 2 * i))), 16));
-    default: return _mm256_loadu_ps((const float *)(p + 4 * i));
-    }
-}
 
 /* TwoSum of y, then the deviation from k and its square; masked lanes
  * (non-finite values) add zeros, as in lanes_tail. */
@@ -107,19 +91,6 @@ ck_chunk_fn ck_chunk_stats_avx2(ck_src src) {
 }
 
 /* ===== AVX-512: lanes 0-7 and 8-15 in two registers ===== */
-
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,f16c,popcnt")))
-
-AVX512 INLINE __m512 load16(const void *src, ck_src kind, size_t i) {
-    const uint8_t *p = (const uint8_t *)src;
-    switch (kind) {
-    case CK_SRC_F16: return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p + 2 * i)));
-    case CK_SRC_BF16:
-        return _mm512_castsi512_ps(
-            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p + 2 * i))), 16));
-    default: return _mm512_loadu_ps((const float *)(p + 4 * i));
-    }
-}
 
 AVX512 INLINE void acc_avx512(__m512d *s, __m512d *c, __m512d *e, __m512d *q, __m512d y, __m512d k,
                               __mmask8 fin) {
