@@ -112,25 +112,25 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 FIXTURES := $(B)/fixtures
 MALFORMED := $(B)/malformed
 
-$(FIXTURES)/expect.json: tests/gen/fixtures.py
+$(FIXTURES)/expect.json: tests/gen/fixtures.py tests/gen/modelio.py
 	rm -rf $(FIXTURES)
 	$(PYTHON) tests/gen/fixtures.py $(FIXTURES)
 
 PAIRS := $(B)/pairs
 
-$(PAIRS)/pairs.json: tests/gen/diff_pairs.py tests/gen/fixtures.py
+$(PAIRS)/pairs.json: tests/gen/diff_pairs.py tests/gen/fixtures.py tests/gen/modelio.py
 	rm -rf $(PAIRS)
 	$(PYTHON) tests/gen/diff_pairs.py $(PAIRS)
 
 CONVERT := $(B)/convert
 
-$(CONVERT)/expect.json: tests/gen/convert_models.py tests/gen/fixtures.py tests/gen/diff_pairs.py
+$(CONVERT)/expect.json: tests/gen/convert_models.py tests/gen/modelio.py
 	rm -rf $(CONVERT)
 	$(PYTHON) tests/gen/convert_models.py $(CONVERT)
 
 LINT := $(B)/lint
 
-$(LINT)/expect.json: tests/gen/lint_models.py tests/gen/fixtures.py tests/gen/diff_pairs.py tests/gen/convert_models.py
+$(LINT)/expect.json: tests/gen/lint_models.py tests/gen/fixtures.py tests/gen/modelio.py
 	rm -rf $(LINT)
 	$(PYTHON) tests/gen/lint_models.py $(LINT)
 

@@ -94,6 +94,12 @@ static void report_text(const ck_model *m, const ck_kv *kv, const text_issues *t
     }
 }
 
+/* Vocabularies hold raw bytes and control characters by design (as arrays
+ * in GGUF, as JSON text once ckpt convert carried them into safetensors). */
+static bool is_vocabulary(const ck_kv *kv) {
+    return key_is(kv, "tokenizer.ggml.tokens") || key_is(kv, "tokenizer.ggml.merges");
+}
+
 static void check_entry(const ck_model *m, const ck_kv *kv, ck_diag *d) {
     const char *file = m->files[kv->file].map.path;
     text_issues ti = {.hidden = -1};
@@ -101,6 +107,7 @@ static void check_entry(const ck_model *m, const ck_kv *kv, ck_diag *d) {
     report_text(m, kv, &ti, false, "key", d);
     const ck_value *v = &kv->value;
     if (v->type == CK_V_STR) {
+        if (is_vocabulary(kv)) return;
         ti = (text_issues){.hidden = -1};
         scan_text(v->v.s.ptr, v->v.s.len, 0, &ti);
         report_text(m, kv, &ti, false, "value", d);
@@ -113,8 +120,7 @@ static void check_entry(const ck_model *m, const ck_kv *kv, ck_diag *d) {
     if (v->v.a.count > LONG_ARRAY)
         lint_report(d, &CK_RULE_META_LONG_VALUE, file, kv->offset, kv->key.ptr, (size_t)kv->key.len, NULL,
                     "an array of %llu elements", (unsigned long long)v->v.a.count);
-    /* Vocabularies hold raw bytes and control characters by design. */
-    if (v->v.a.elem != CK_V_STR || key_is(kv, "tokenizer.ggml.tokens") || key_is(kv, "tokenizer.ggml.merges")) return;
+    if (v->v.a.elem != CK_V_STR || is_vocabulary(kv)) return;
     ti = (text_issues){.hidden = -1};
     ck_array_iter it;
     ck_value e;

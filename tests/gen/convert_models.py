@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write small models with known `ckpt convert` answers, plus the readers the checker shares.
+"""Write small models with known `ckpt convert` answers.
 
 Usage: python3 tests/gen/convert_models.py OUTDIR [CORPUS_DIR]
 
@@ -9,7 +9,7 @@ Standard library only, deterministic (fixed seeds), about 5 MB.  Every expected 
 HERE, independently of ckpt: the GGUFs llama.cpp's convert_hf_to_gguf.py would write for the
 Hugging Face models (names through its llama name map, q/k rows permuted by LlamaModel.permute --
 q by n_head, k by n_head_kv -- mixtral experts stacked into 3-D tensors in expert order, the
-GGUF keys taken from config.json), by this file's own GGUF writer.  The permutation is checked
+GGUF keys taken from config.json), by the GGUF writer of modelio.py.  The permutation is checked
 first against the corpus: permuting hf-f32.safetensors' q_proj/k_proj rows must reproduce
 corpus-f32.gguf's attn_q/attn_k bytes, and every other tensor must be byte-identical after the
 name map.
@@ -51,122 +51,13 @@ import sys
 
 sys.dont_write_bytecode = True   # importing the helpers leaves no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import Arr, enc_value, GGUF_VALUE_TYPES, GGML  # noqa: E402
-from diff_pairs import (f32_list, f32_bytes, f32_from_bytes, bf16_round, bf16_bytes,  # noqa: E402
-                        permute_rows, unpermute_rows, permute_reference, prod)
-
-GGUF_TYPE_NAMES = {v: k for k, v in GGUF_VALUE_TYPES.items()}
-GGML_BY_ID = {tid: (name, blk, nb) for name, (tid, blk, nb) in GGML.items()}
-SCALAR = {"UINT8": "B", "INT8": "b", "UINT16": "H", "INT16": "h", "UINT32": "I", "INT32": "i",
-          "FLOAT32": "f", "BOOL": "B", "UINT64": "Q", "INT64": "q", "FLOAT64": "d"}
-ST_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I8": 1, "U8": 1, "I16": 2, "I32": 4, "I64": 8}
+from modelio import (Arr, prod, f32_bytes, f32_from_bytes, f16_bytes, bf16_round, bf16_bytes,  # noqa: E402
+                     gauss_f32, permute_rows, unpermute_rows, permute_reference, read_gguf, kv_bytes, gguf_bytes,
+                     read_st, st_bytes, Out, out_and_corpus)
+import modelio  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
-# GGUF reader (both byte orders, every value type, every ggml type of the table)
-
-
-class GGUFTensor:
-    __slots__ = ("name", "type", "ne", "rel", "offset", "nbytes", "raw")
-
-    def __init__(self, name, typ, ne, rel, offset, nbytes, raw):
-        self.name, self.type, self.ne, self.rel = name, typ, ne, rel
-        self.offset, self.nbytes, self.raw = offset, nbytes, raw
-
-
-class GGUFFile:
-    """version, byte_order ('little'|'big'), alignment, data_offset, size,
-    kv: {key: (type name, value)} (arrays are fixtures.Arr), kv_order, tensors: {name: GGUFTensor},
-    tensor_order."""
-
-
-def tensor_nbytes(typ, ne):
-    _, blk, nb = GGML[typ]
-    if not ne:
-        return nb
-    if ne[0] % blk:
-        raise ValueError("ne[0] %d is not a multiple of the %s block %d" % (ne[0], typ, blk))
-    return ne[0] // blk * nb * prod(ne[1:])
-
-
-def read_gguf(path):
-    """Parse a GGUF file completely; raises ValueError on anything malformed."""
-    with open(path, "rb") as f:
-        b = f.read()
-    if b[:4] != b"GGUF":
-        raise ValueError("%s: not a GGUF file" % path)
-    v, = struct.unpack_from("<I", b, 4)
-    e = "<" if v < 0x10000 else ">"
-    g = GGUFFile()
-    g.byte_order = "little" if e == "<" else "big"
-    g.version, n_t, n_kv = struct.unpack_from(e + "IQQ", b, 4)
-    pos = 24
-
-    def string(pos):
-        n, = struct.unpack_from(e + "Q", b, pos)
-        if pos + 8 + n > len(b):
-            raise ValueError("string past EOF")
-        return b[pos + 8:pos + 8 + n].decode("utf-8", "surrogateescape"), pos + 8 + n
-
-    def value(t, pos):
-        if t == "STRING":
-            return string(pos)
-        if t == "ARRAY":
-            et, n = struct.unpack_from(e + "iQ", b, pos)
-            pos += 12
-            etn = GGUF_TYPE_NAMES[et]
-            if etn in SCALAR and etn != "BOOL":
-                size = struct.calcsize(SCALAR[etn])
-                items = list(struct.unpack_from(e + "%d%s" % (n, SCALAR[etn]), b, pos))
-                return Arr(etn, items), pos + n * size
-            items = []
-            for _ in range(n):
-                x, pos = value(etn, pos)
-                items.append(x)
-            return Arr(etn, items), pos
-        if t == "BOOL":
-            return bool(b[pos]), pos + 1
-        fmt = SCALAR[t]
-        return struct.unpack_from(e + fmt, b, pos)[0], pos + struct.calcsize(fmt)
-
-    g.kv = {}
-    g.kv_order = []
-    for _ in range(n_kv):
-        k, pos = string(pos)
-        t, = struct.unpack_from(e + "i", b, pos)
-        tn = GGUF_TYPE_NAMES[t]
-        val, pos = value(tn, pos + 4)
-        if k in g.kv:
-            raise ValueError("duplicate key %s" % k)
-        g.kv[k] = (tn, val)
-        g.kv_order.append(k)
-    infos = []
-    for _ in range(n_t):
-        name, pos = string(pos)
-        nd, = struct.unpack_from(e + "I", b, pos)
-        ne = list(struct.unpack_from(e + "%dq" % nd, b, pos + 4))
-        pos += 4 + 8 * nd
-        typ, rel = struct.unpack_from(e + "iQ", b, pos)
-        pos += 12
-        infos.append((name, ne, GGML_BY_ID[typ][0], rel))
-    g.alignment = g.kv["general.alignment"][1] if "general.alignment" in g.kv else 32
-    g.header_end = pos
-    g.data_offset = (pos + g.alignment - 1) // g.alignment * g.alignment
-    g.size = len(b)
-    g.tensors = {}
-    g.tensor_order = []
-    for name, ne, typ, rel in infos:
-        nb = tensor_nbytes(typ, ne)
-        off = g.data_offset + rel
-        if off + nb > len(b):
-            raise ValueError("tensor %s past EOF" % name)
-        g.tensors[name] = GGUFTensor(name, typ, ne, rel, off, nb, b[off:off + nb])
-        g.tensor_order.append(name)
-    return g
-
-
-def kv_bytes(t, v):
-    """Canonical little-endian encoding of a kv value: compares values exactly (NaN, -0.0, arrays)."""
-    return enc_value(t, v, "<")
+# GGUF values
 
 
 def kv_json(t, v):
@@ -176,126 +67,6 @@ def kv_json(t, v):
     if t in ("FLOAT32", "FLOAT64"):
         return v if math.isfinite(v) else repr(v)
     return v
-
-
-# ---------------------------------------------------------------------------------------------
-# GGUF writer
-
-
-def gguf_bytes(kvs, tensors, big_endian=False, align=32, version=3):
-    """kvs: [(key, type name, value)]; tensors: [(name, ggml type name, ne, raw bytes)] (raw already in
-    the file's byte order). The data section starts at the aligned end of the tensor infos; every
-    tensor is padded with zeros to the alignment."""
-    e = ">" if big_endian else "<"
-    out = [b"GGUF", struct.pack(e + "IQQ", version, len(tensors), len(kvs))]
-    for k, t, v in kvs:
-        out.append(enc_value("STRING", k, e))
-        out.append(struct.pack(e + "i", GGUF_VALUE_TYPES[t]))
-        out.append(enc_value(t, v, e))
-    rel = 0
-    blobs = []
-    for name, typ, ne, raw in tensors:
-        assert len(raw) == tensor_nbytes(typ, ne), name
-        out.append(enc_value("STRING", name, e))
-        out.append(struct.pack(e + "I", len(ne)) + b"".join(struct.pack(e + "q", d) for d in ne))
-        out.append(struct.pack(e + "iQ", GGML[typ][0], rel))
-        blobs.append(raw + b"\x00" * (-len(raw) % align))
-        rel += len(blobs[-1])
-    head = b"".join(out)
-    if tensors:
-        head += b"\x00" * (-len(head) % align)
-    return head + b"".join(blobs)
-
-
-# ---------------------------------------------------------------------------------------------
-# safetensors reader and writer
-
-
-class STModel:
-    """meta (the __metadata__ of the first file, or None), tensors {name: (dtype, shape, raw)},
-    files [(path, header_len, [names in offset order], metadata)], index (dict or None)."""
-
-
-def read_st_file(path):
-    with open(path, "rb") as f:
-        b = f.read()
-    n, = struct.unpack_from("<Q", b, 0)
-    h = json.loads(b[8:8 + n].decode("utf-8"))
-    meta = h.pop("__metadata__", None)
-    out = {}
-    end = 0
-    for name, ent in sorted(h.items(), key=lambda kv: kv[1]["data_offsets"]):
-        s, t = ent["data_offsets"]
-        if s != end:
-            raise ValueError("%s: hole or overlap before %s" % (path, name))
-        if t - s != prod(ent["shape"]) * ST_BYTES[ent["dtype"]]:
-            raise ValueError("%s: %s has the wrong byte count" % (path, name))
-        end = t
-        out[name] = (ent["dtype"], list(ent["shape"]), b[8 + n + s:8 + n + t])
-    if 8 + n + end != len(b):
-        raise ValueError("%s: buffer does not end at EOF" % path)
-    return meta, out, n
-
-
-def read_st(path):
-    """A single .safetensors file or a model.safetensors.index.json with its shards."""
-    m = STModel()
-    m.tensors = {}
-    m.files = []
-    m.index = None
-    m.meta = None
-    if path.endswith(".index.json"):
-        with open(path, "rb") as f:
-            m.index = json.loads(f.read().decode("utf-8"))
-        d = os.path.dirname(path)
-        names = []
-        for fn in m.index["weight_map"].values():
-            if fn not in names:
-                names.append(fn)
-        paths = [os.path.join(d, fn) for fn in sorted(names)]
-    else:
-        paths = [path]
-    for i, p in enumerate(paths):
-        meta, ts, n = read_st_file(p)
-        if i == 0:
-            m.meta = meta
-        for k in ts:
-            if k in m.tensors:
-                raise ValueError("%s twice" % k)
-        m.tensors.update(ts)
-        m.files.append((p, n, list(ts), meta))
-    return m
-
-
-def st_bytes(tensors, metadata=None):
-    """tensors: [(name, dtype, shape, raw)]. Header keys sorted (as the Hugging Face writer does), data
-    in name order, header padded with spaces to a multiple of 8."""
-    header = {}
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    blobs = []
-    off = 0
-    for name, dtype, shape, raw in sorted(tensors):
-        assert len(raw) == prod(shape) * ST_BYTES[dtype], name
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
-
-
-# ---------------------------------------------------------------------------------------------
-# Values
-
-
-def f16_bytes(vals):
-    """float -> IEEE half, round to nearest even (struct's 'e')."""
-    return struct.pack("<%de" % len(vals), *vals)
-
-
-def gauss_f32(rng, n, std, mean=0.0):
-    return f32_list(mean + rng.gauss(0.0, std) for _ in range(n))
 
 
 def sha(b):
@@ -336,11 +107,8 @@ def gguf_name(hf):
 
 
 def perm_heads(hf, cfg):
-    if hf.endswith("self_attn.q_proj.weight"):
-        return cfg["num_attention_heads"]
-    if hf.endswith("self_attn.k_proj.weight"):
-        return cfg["num_key_value_heads"]
-    return None
+    """The head count config.json has q (num_attention_heads) or k (num_key_value_heads) rows permuted by."""
+    return modelio.perm_heads(hf, cfg["num_attention_heads"], cfg["num_key_value_heads"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -468,30 +236,6 @@ def to_gguf(weights, cfg, dtype_of):
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# Output bookkeeping
-
-
-class Out:
-    def __init__(self, root):
-        self.root = root
-        self.total = 0
-
-    def path(self, rel):
-        return os.path.join(self.root, *rel.split("/"))
-
-    def write(self, rel, data):
-        p = self.path(rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
-        self.total += len(data)
-        return rel
-
-    def write_json(self, rel, obj):
-        return self.write(rel, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
 def corpus_check(corpus, log):
     """My permutation and name map against the corpus: permute(hf-f32 q/k) == corpus-f32.gguf."""
     st = read_st(os.path.join(corpus, "safetensors", "hf-f32.safetensors"))
@@ -526,15 +270,7 @@ def model_entry(path, dirname, fmt, dtype, cfg, meta, tensors, files):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    root = sys.argv[1]
-    here = os.path.dirname(os.path.abspath(__file__))
-    corpus = sys.argv[2] if len(sys.argv) == 3 else os.path.join(here, "..", "..", "testdata", "corpus")
-    if not os.path.isfile(os.path.join(corpus, "MANIFEST.json")):
-        print("convert_models: corpus not found at %s" % corpus, file=sys.stderr)
-        return 2
+    root, corpus = out_and_corpus("convert_models", __doc__)
     if os.path.isfile(os.path.join(root, ".convert-models")):
         shutil.rmtree(root)
     elif os.path.exists(root) and os.listdir(root):

@@ -24,6 +24,10 @@ import random
 import struct
 import sys
 
+sys.dont_write_bytecode = True   # importing modelio.py leaves no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from modelio import Arr, f32, gguf_bytes, st_bytes, permute_rows  # noqa: E402
+
 N_LAYER = 2
 N_EMBD = 64
 N_FF = 128
@@ -40,10 +44,6 @@ WORDS = [
     "what", "all", "were", "when", "we", "there", "can", "an", "your", "which", "their", "said",
     "llama", "model",
 ]
-
-
-def f32(x):
-    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
 def bf16_bits(x):
@@ -74,83 +74,6 @@ def quantize_q8_0(values):
         out += struct.pack("<e", d)
         out += struct.pack("<32b", *qs)
     return bytes(out)
-
-
-def permute_rows(w, rows, cols, n_head):
-    """llama.cpp's q/k permutation: new[h*hd + j*2 + i] = old[h*hd + i*(hd/2) + j]."""
-    hd = rows // n_head
-    half = hd // 2
-    out = [None] * rows
-    for h in range(n_head):
-        for i in range(2):
-            for j in range(half):
-                out[h * hd + j * 2 + i] = w[h * hd + i * half + j]
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# minimal GGUF v3 LE writer
-
-GT = {"UINT32": 4, "INT32": 5, "FLOAT32": 6, "BOOL": 7, "STRING": 8, "ARRAY": 9}
-GGML = {"F32": (0, 1, 4), "Q8_0": (8, 32, 34)}
-
-
-def gstr(s):
-    b = s.encode("utf-8")
-    return struct.pack("<Q", len(b)) + b
-
-
-def gval(t, v):
-    if t == "STRING":
-        return gstr(v)
-    if t == "UINT32":
-        return struct.pack("<I", v)
-    if t == "INT32":
-        return struct.pack("<i", v)
-    if t == "FLOAT32":
-        return struct.pack("<f", v)
-    if t == "BOOL":
-        return struct.pack("<B", 1 if v else 0)
-    if t == "ARRAY":
-        et, items = v
-        return struct.pack("<iQ", GT[et], len(items)) + b"".join(gval(et, x) for x in items)
-    raise ValueError(t)
-
-
-def write_gguf(path, kvs, tensors, align=32):
-    """tensors: list of (name, type, ne, data bytes)."""
-    out = [b"GGUF", struct.pack("<IQQ", 3, len(tensors), len(kvs))]
-    for k, t, v in kvs:
-        out += [gstr(k), struct.pack("<i", GT[t]), gval(t, v)]
-    rel = 0
-    for name, tname, ne, data in tensors:
-        tid, blk, nb = GGML[tname]
-        size = ne[0] // blk * nb
-        for d in ne[1:]:
-            size *= d
-        assert size == len(data), name
-        out += [gstr(name), struct.pack("<I", len(ne)), b"".join(struct.pack("<q", d) for d in ne),
-                struct.pack("<iQ", tid, rel)]
-        rel += (len(data) + align - 1) // align * align
-    head = b"".join(out)
-    body = [head, b"\x00" * (-len(head) % align)]
-    for name, tname, ne, data in tensors:
-        body += [data, b"\x00" * (-len(data) % align)]
-    with open(path, "wb") as f:
-        f.write(b"".join(body))
-
-
-def write_safetensors(path, tensors, metadata):
-    """tensors: list of (name, dtype, shape, data bytes); written in the given order."""
-    hdr = {"__metadata__": metadata}
-    pos = 0
-    for name, dtype, shape, data in tensors:
-        hdr[name] = {"dtype": dtype, "shape": shape, "data_offsets": [pos, pos + len(data)]}
-        pos += len(data)
-    hb = json.dumps(hdr, separators=(",", ":")).encode("utf-8")
-    hb += b" " * (-len(hb) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)) + hb + b"".join(t[3] for t in tensors))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,9 +134,7 @@ def main(argv):
             gtensors.append((gname, "F32", [rows], struct.pack("<%df" % rows, *vals)))
             continue
         if heads:
-            rws = [vals[r * cols:(r + 1) * cols] for r in range(rows)]
-            rws = permute_rows(rws, rows, cols, heads)
-            vals = [x for r in rws for x in r]
+            vals = permute_rows(vals, [rows, cols], heads)
         gtensors.append((gname, "Q8_0", [cols, rows], quantize_q8_0(vals)))
     kvs = [
         ("general.architecture", "STRING", "llama"),
@@ -233,9 +154,9 @@ def main(argv):
         ("general.file_type", "UINT32", 7),
         ("tokenizer.ggml.model", "STRING", "llama"),
         ("tokenizer.ggml.pre", "STRING", "default"),
-        ("tokenizer.ggml.tokens", "ARRAY", ("STRING", toks)),
-        ("tokenizer.ggml.scores", "ARRAY", ("FLOAT32", scores)),
-        ("tokenizer.ggml.token_type", "ARRAY", ("INT32", types)),
+        ("tokenizer.ggml.tokens", "ARRAY", Arr("STRING", toks)),
+        ("tokenizer.ggml.scores", "ARRAY", Arr("FLOAT32", scores)),
+        ("tokenizer.ggml.token_type", "ARRAY", Arr("INT32", types)),
         ("tokenizer.ggml.bos_token_id", "UINT32", 1),
         ("tokenizer.ggml.eos_token_id", "UINT32", 2),
         ("tokenizer.ggml.unknown_token_id", "UINT32", 0),
@@ -243,7 +164,8 @@ def main(argv):
         ("tokenizer.ggml.add_eos_token", "BOOL", False),
         ("general.quantization_version", "UINT32", 2),
     ]
-    write_gguf(os.path.join(outdir, "tiny-llama-Q8_0.gguf"), kvs, gtensors)
+    with open(os.path.join(outdir, "tiny-llama-Q8_0.gguf"), "wb") as f:
+        f.write(gguf_bytes(kvs, gtensors))
 
     # safetensors (BF16, Hugging Face names, sorted by name like the safetensors writer)
     stensors = []
@@ -251,7 +173,8 @@ def main(argv):
         shape = [rows] if cols is None else [rows, cols]
         data = struct.pack("<%dH" % len(vals), *[bf16_bits(v) for v in vals])
         stensors.append((hname, "BF16", shape, data))
-    write_safetensors(os.path.join(outdir, "tiny-llama", "model.safetensors"), stensors, {"format": "pt"})
+    with open(os.path.join(outdir, "tiny-llama", "model.safetensors"), "wb") as f:
+        f.write(st_bytes(stensors, {"format": "pt"}, keep_order=True))
     config = {
         "architectures": ["LlamaForCausalLM"],
         "model_type": "llama",

@@ -44,7 +44,6 @@ pairs.json (schema "ckpt-diff-pairs/1"):
                   "sv_noise_rel"), "source": where the figures come from}]}]}
 """
 
-import array
 import decimal
 import hashlib
 import json
@@ -56,9 +55,12 @@ import struct
 import sys
 from fractions import Fraction
 
-sys.dont_write_bytecode = True   # importing fixtures.py leaves no __pycache__ in the source tree
+sys.dont_write_bytecode = True   # importing the helpers leaves no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import Arr, enc_value, GGUF_VALUE_TYPES, llama_config  # noqa: E402
+from fixtures import llama_config  # noqa: E402
+from modelio import (Arr, prod, f32_list, f32_bytes, f32_from_bytes, f16_from_bytes, bf16_round,  # noqa: E402
+                     bf16_bytes, bf16_from_bytes, gauss_f32, permute_rows, unpermute_rows, permute_reference,
+                     perm_heads, gguf_bytes, st_bytes, read_gguf, read_st_file, Out, out_and_corpus)
 
 # ---------------------------------------------------------------------------------------------
 # The small llama-like model
@@ -108,59 +110,6 @@ def model_layout(vocab=N_VOCAB):
 LAYOUT = model_layout()
 INFO = {hf: (gg, shape, layer, role) for hf, gg, shape, layer, role in LAYOUT}
 GGUF_TO_HF = {gg: hf for hf, gg, _, _, _ in LAYOUT}
-
-
-def prod(xs):
-    p = 1
-    for x in xs:
-        p *= x
-    return p
-
-
-# ---------------------------------------------------------------------------------------------
-# float32 / bfloat16 values
-
-def f32_list(xs):
-    """Round float64 values to float32 (round to nearest even), as Python floats."""
-    return array.array("f", xs).tolist()
-
-
-def f32_bytes(xs):
-    return array.array("f", xs).tobytes()  # little-endian on the machines this runs on
-
-
-def f32_from_bytes(b):
-    a = array.array("f")
-    a.frombytes(b)
-    if sys.byteorder != "little":
-        a.byteswap()
-    return a.tolist()
-
-
-def bf16_round(xs):
-    """float32 values -> the bfloat16 values (round to nearest even; no NaN here), as floats."""
-    u = array.array("I")
-    u.frombytes(f32_bytes(xs))
-    r = array.array("I", [((x + 0x7FFF + ((x >> 16) & 1)) >> 16) << 16 for x in u])
-    return f32_from_bytes(r.tobytes())
-
-
-def bf16_bytes(xs):
-    """Bytes of bfloat16 values that are exactly representable (asserted)."""
-    u = array.array("I")
-    u.frombytes(f32_bytes(xs))
-    assert all(x & 0xFFFF == 0 for x in u), "value not representable in bfloat16"
-    return array.array("H", [x >> 16 for x in u]).tobytes()
-
-
-def bf16_from_bytes(b):
-    h = array.array("H")
-    h.frombytes(b)
-    return f32_from_bytes(array.array("I", [x << 16 for x in h]).tobytes())
-
-
-def f16_from_bytes(b):
-    return [x[0] for x in struct.iter_unpack("<e", b)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,83 +210,7 @@ def matrix(vals, shape):
 
 
 # ---------------------------------------------------------------------------------------------
-# llama.cpp's q/k permutation
-
-def permute_rows(vals, shape, n_head):
-    """convert_hf_to_gguf.py LlamaModel.permute for one head count (the caller picks n_head for q and
-    n_head_kv for k): w.reshape(n_head, 2, rows // n_head // 2, *rest).swapaxes(1, 2).reshape(w.shape)."""
-    rows, cols = shape[0], prod(shape[1:])
-    half = rows // n_head // 2
-    out = [None] * rows
-    for h in range(n_head):
-        for i in range(half):
-            for j in range(2):
-                out[h * 2 * half + i * 2 + j] = h * 2 * half + j * half + i   # new row <- old row
-    res = []
-    for r in range(rows):
-        o = out[r]
-        res.extend(vals[o * cols:(o + 1) * cols])
-    return res
-
-
-def unpermute_rows(vals, shape, n_head):
-    rows, cols = shape[0], prod(shape[1:])
-    half = rows // n_head // 2
-    res = [None] * len(vals)
-    for h in range(n_head):
-        for i in range(half):
-            for j in range(2):
-                src = h * 2 * half + i * 2 + j       # permuted row
-                dst = h * 2 * half + j * half + i    # original row
-                res[dst * cols:(dst + 1) * cols] = vals[src * cols:(src + 1) * cols]
-    return res
-
-
-def permute_reference(vals, shape, n_head, n_head_kv):
-    """LlamaModel.permute(w, n_head, n_head_kv) written out literally: the n_head_kv override, then
-    reshape(n_head, 2, rows // n_head // 2, cols) as nested lists, swapaxes(1, 2), flatten."""
-    if n_head_kv is not None and n_head != n_head_kv:
-        n_head = n_head_kv
-    rows, cols = shape[0], prod(shape[1:])
-    half = rows // n_head // 2
-    rowl = [vals[r * cols:(r + 1) * cols] for r in range(rows)]
-    t = [[[rowl[(h * 2 + a) * half + i] for i in range(half)] for a in range(2)] for h in range(n_head)]
-    sw = [[[t[h][a][i] for a in range(2)] for i in range(half)] for h in range(n_head)]
-    return [x for h in sw for i in h for row in i for x in row]
-
-
-def perm_heads(hf_name, n_head, n_head_kv):
-    if hf_name.endswith("self_attn.q_proj.weight"):
-        return n_head
-    if hf_name.endswith("self_attn.k_proj.weight"):
-        return n_head_kv
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 # Writers
-
-class Out:
-    def __init__(self, root):
-        self.root = root
-        self.total = 0
-        self.files = []
-
-    def path(self, rel):
-        return os.path.join(self.root, *rel.split("/"))
-
-    def write(self, rel, data):
-        p = self.path(rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
-        self.total += len(data)
-        self.files.append((rel, len(data)))
-        return rel
-
-    def write_json(self, rel, obj):
-        return self.write(rel, (json.dumps(obj, indent=2) + "\n").encode("utf-8"))
-
 
 def tensor_bytes(dtype, vals):
     if dtype == "F32":
@@ -350,43 +223,14 @@ def tensor_bytes(dtype, vals):
 def st_build(tensors, metadata=None):
     """tensors: {name: (dtype, shape, values)}. Header keys sorted (as the Hugging Face writer
     does), data in name order, header padded with spaces to a multiple of 8."""
-    header = {}
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    blobs = []
-    off = 0
-    for name in sorted(tensors):
-        dtype, shape, vals = tensors[name]
-        assert len(vals) == prod(shape)
-        b = tensor_bytes(dtype, vals)
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+    return st_bytes([(n, dtype, shape, tensor_bytes(dtype, vals)) for n, (dtype, shape, vals) in tensors.items()],
+                    metadata)
 
 
 def gguf_build(kvs, tensors, align=32):
     """kvs: [(key, type, value)]; tensors: [(name, shape row-major, values)] all F32."""
-    out = [b"GGUF", struct.pack("<IQQ", 3, len(tensors), len(kvs))]
-    for k, t, v in kvs:
-        out.append(enc_value("STRING", k, "<"))
-        out.append(struct.pack("<i", GGUF_VALUE_TYPES[t]))
-        out.append(enc_value(t, v, "<"))
-    rel = 0
-    blobs = []
-    for name, shape, vals in tensors:
-        ne = list(reversed(shape))
-        b = f32_bytes(vals)
-        out.append(enc_value("STRING", name, "<"))
-        out.append(struct.pack("<I", len(ne)) + b"".join(struct.pack("<q", d) for d in ne))
-        out.append(struct.pack("<iQ", 0, rel))  # type 0 = F32
-        blobs.append(b + b"\x00" * (-len(b) % align))
-        rel += len(blobs[-1])
-    head = b"".join(out)
-    head += b"\x00" * (-len(head) % align)
-    return head + b"".join(blobs)
+    return gguf_bytes(kvs, [(n, "F32", list(reversed(shape)), f32_bytes(vals)) for n, shape, vals in tensors],
+                      align=align)
 
 
 def gguf_kvs(name):
@@ -418,74 +262,17 @@ def config(dtype="float32", vocab=N_VOCAB):
 # ---------------------------------------------------------------------------------------------
 # Readers (corpus)
 
-GGUF_SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-GGUF_SCALAR_FMT = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "B", 10: "Q", 11: "q", 12: "d"}
-GGML_BLOCK = {0: (1, 4, "F32"), 8: (32, 34, "Q8_0"), 12: (256, 144, "Q4_K"), 14: (256, 210, "Q6_K")}
-
-
 def gguf_read(path):
-    with open(path, "rb") as f:
-        b = f.read()
-    assert b[:4] == b"GGUF"
-    _, n_t, n_kv = struct.unpack_from("<IQQ", b, 4)
-    pos = 24
-
-    def string(pos):
-        n, = struct.unpack_from("<Q", b, pos)
-        return b[pos + 8:pos + 8 + n].decode("utf-8", "replace"), pos + 8 + n
-
-    def value(t, pos):
-        if t in GGUF_SCALAR:
-            return struct.unpack_from("<" + GGUF_SCALAR_FMT[t], b, pos)[0], pos + GGUF_SCALAR[t]
-        if t == 8:
-            return string(pos)
-        if t == 9:
-            et, n = struct.unpack_from("<iQ", b, pos)
-            pos += 12
-            items = []
-            for _ in range(n):
-                v, pos = value(et, pos)
-                items.append(v)
-            return items, pos
-        raise ValueError(t)
-
-    kv = {}
-    for _ in range(n_kv):
-        k, pos = string(pos)
-        t, = struct.unpack_from("<i", b, pos)
-        v, pos = value(t, pos + 4)
-        kv[k] = v
-    infos = []
-    for _ in range(n_t):
-        name, pos = string(pos)
-        nd, = struct.unpack_from("<I", b, pos)
-        ne = list(struct.unpack_from("<%dq" % nd, b, pos + 4))
-        pos += 4 + 8 * nd
-        typ, rel = struct.unpack_from("<iQ", b, pos)
-        pos += 12
-        infos.append((name, ne, typ, rel))
-    align = kv.get("general.alignment", 32)
-    data = (pos + align - 1) // align * align
-    tensors = {}
-    for name, ne, typ, rel in infos:
-        blk, nb, tname = GGML_BLOCK[typ]
-        size = ne[0] // blk * nb * prod(ne[1:])
-        tensors[name] = (tname, ne, b[data + rel:data + rel + size])
-    return kv, tensors
+    """({key: value}, {name: (ggml type, ne, raw bytes)}) of a GGUF file."""
+    g = read_gguf(path)
+    return {k: v for k, (_, v) in g.kv.items()}, {n: (t.type, t.ne, t.raw) for n, t in g.tensors.items()}
 
 
 def st_read(path):
-    with open(path, "rb") as f:
-        b = f.read()
-    n, = struct.unpack_from("<Q", b, 0)
-    h = json.loads(b[8:8 + n])
-    meta = h.pop("__metadata__", None)
-    out = {}
-    for name, e in h.items():
-        raw = b[8 + n + e["data_offsets"][0]:8 + n + e["data_offsets"][1]]
-        vals = f32_from_bytes(raw) if e["dtype"] == "F32" else bf16_from_bytes(raw)
-        out[name] = (e["dtype"], e["shape"], vals, raw)
-    return meta, out
+    """(__metadata__, {name: (dtype, shape, float values, raw bytes)}) of an F32 or BF16 safetensors file."""
+    meta, ts, _ = read_st_file(path)
+    return meta, {n: (dt, shape, f32_from_bytes(raw) if dt == "F32" else bf16_from_bytes(raw), raw)
+                  for n, (dt, shape, raw) in ts.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,10 +342,6 @@ DEQ = {"F32": f32_from_bytes, "Q8_0": deq_q8_0, "Q4_K": deq_q4_k, "Q6_K": deq_q6
 # ---------------------------------------------------------------------------------------------
 # Model values
 
-def gauss_f32(rng, n, std, mean=0.0):
-    return f32_list(mean + rng.gauss(0.0, std) for _ in range(n))
-
-
 def init_model(seed, vocab=N_VOCAB):
     """{HF name: (shape, float32 values)}: 2-D weights N(0, 0.02), norms 1 + N(0, 0.02)."""
     rng = random.Random(seed)
@@ -603,6 +386,23 @@ def low_rank(rng, shape, k, frob):
 
 def norm2(vals):
     return math.sqrt(math.fsum(x * x for x in vals))
+
+
+def low_rank_update(A, seed, parts, k, share, rounding=None):
+    """B = A + U V^T (float32; then rounding, e.g. to bfloat16) on the named parts of every layer, the
+    update rank k with |U V^T| = share * |A|: (B, the names of the tensors changed)."""
+    rng = random.Random(seed)
+    B = dict(A)
+    names = []
+    for i in range(N_LAYER):
+        for part in parts:
+            n = "model.layers.%d.%s.weight" % (i, part)
+            s, v = A[n]
+            uv = low_rank(rng, s, k, share * norm2(v))
+            vals = f32_list(x + y for x, y in zip(v, f32_list(uv)))
+            B[n] = (s, rounding(vals) if rounding else vals)
+            names.append(n)
+    return B, names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,18 +497,13 @@ def corpus_pairs(corpus, log):
     log.append("corpus: permute(hf-f32.safetensors q_proj/k_proj, n_head %d / n_head_kv %d) reproduces "
                "corpus-f32.gguf attn_q/attn_k bytes; all %d tensors byte-identical after the name map"
                % (nh, nkv, len(g32)))
-    pairs.append({
-        "id": "corpus-f32-gguf",
-        "description": "corpus hf-f32.safetensors vs corpus-f32.gguf (llama.cpp converter layout: names mapped, "
-                       "q/k permuted, the same float32 values)",
-        "a": {"root": "corpus", "path": "safetensors/hf-f32.safetensors"},
-        "b": {"root": "corpus", "path": "gguf/corpus-f32.gguf"},
-        "args": [], "exit": 0, "verdict": ["reencoded"], "map": "llama",
-        "tensors": [tensor_entry(corpus_map[g], "identical", "F32", "F32", hf[corpus_map[g]][1],
-                                 identical_figures(hf[corpus_map[g]][2]), b_name=g,
-                                 source="byte-identical after the permutation (checked here)")
-                    for g in sorted(g32)],
-    })
+    pairs.append(corpus_pair(
+        "corpus-f32-gguf", "corpus hf-f32.safetensors vs corpus-f32.gguf (llama.cpp converter layout: names "
+        "mapped, q/k permuted, the same float32 values)", "safetensors/hf-f32.safetensors", "gguf/corpus-f32.gguf",
+        [], 0, ["reencoded"], "llama",
+        [tensor_entry(corpus_map[g], "identical", "F32", "F32", hf[corpus_map[g]][1],
+                      identical_figures(hf[corpus_map[g]][2]), b_name=g,
+                      source="byte-identical after the permutation (checked here)") for g in sorted(g32)]))
 
     # 2. Quantized files.
     for qname in ("Q8_0", "Q4_K_M"):
@@ -749,16 +544,10 @@ def corpus_pairs(corpus, log):
             ents.append(tensor_entry(hname, status, "F32", tname, shape, figs, b_name=gname, source=src))
         log.append("corpus: %s: %d tensors dequantized here (Q8_0/Q4_K/Q6_K) bit-identical to ref.json; figures "
                    "vs hf-f32 agree with vs_original" % (fname, len(ents)))
-        pairs.append({
-            "id": "corpus-%s" % qname,
-            "description": "corpus hf-f32.safetensors vs %s (llama-quantize): every tensor matched, 2-D tensors "
-                           "changed (quantized), F32 norms identical" % fname,
-            "a": {"root": "corpus", "path": "safetensors/hf-f32.safetensors"},
-            "b": {"root": "corpus", "path": "gguf/" + fname},
-            "args": [], "exit": 1, "verdict": ["quantized"], "map": "llama",
-            "html": qname == "Q4_K_M",
-            "tensors": ents,
-        })
+        pairs.append(corpus_pair(
+            "corpus-%s" % qname, "corpus hf-f32.safetensors vs %s (llama-quantize): every tensor matched, 2-D "
+            "tensors changed (quantized), F32 norms identical" % fname, "safetensors/hf-f32.safetensors",
+            "gguf/" + fname, [], 1, ["quantized"], "llama", ents, html=qname == "Q4_K_M"))
 
     # 3. The corpus fine-tune (rank 4 stored in BF16) with --rank; figures from the ref.json.
     _, base = st_read(os.path.join(corpus, "safetensors", "hf-bf16.safetensors"))
@@ -787,16 +576,21 @@ def corpus_pairs(corpus, log):
         e["singular_values"] = svd["singular_values"][:8]
         e["sv_signal"] = svd["largest_gap_rank"]
         ents.append(e)
-    pairs.append({
-        "id": "corpus-ft-bf16",
-        "description": "corpus hf-bf16 vs ft-bf16 (rank-4 update of layer 0 k_proj and down_proj, rounded to "
-                       "BF16): finetuned; delta_rank and singular values from the ref.json delta_svd (numpy)",
-        "a": {"root": "corpus", "path": "safetensors/hf-bf16.safetensors"},
-        "b": {"root": "corpus", "path": "safetensors/ft-bf16.safetensors"},
-        "args": ["--rank"], "exit": 1, "verdict": ["finetuned"], "map": None,
-        "tensors": ents,
-    })
+    pairs.append(corpus_pair(
+        "corpus-ft-bf16", "corpus hf-bf16 vs ft-bf16 (rank-4 update of layer 0 k_proj and down_proj, rounded to "
+        "BF16): finetuned; delta_rank and singular values from the ref.json delta_svd (numpy)",
+        "safetensors/hf-bf16.safetensors", "safetensors/ft-bf16.safetensors", ["--rank"], 1, ["finetuned"], None,
+        ents))
     return pairs
+
+
+def corpus_pair(pid, description, a, b, args, exit_code, verdict, map_name, tensors, **extra):
+    """A pair of two corpus files, a and b relative to CORPUS_DIR; extra keys go before "tensors"."""
+    p = {"id": pid, "description": description, "a": {"root": "corpus", "path": a},
+         "b": {"root": "corpus", "path": b}, "args": args, "exit": exit_code, "verdict": verdict, "map": map_name}
+    p.update(extra)
+    p["tensors"] = tensors
+    return p
 
 
 def corpus_name_map(n_layer):
@@ -815,15 +609,7 @@ def st_model(model, dtype):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    root = sys.argv[1]
-    here = os.path.dirname(os.path.abspath(__file__))
-    corpus = sys.argv[2] if len(sys.argv) == 3 else os.path.join(here, "..", "..", "testdata", "corpus")
-    if not os.path.isfile(os.path.join(corpus, "MANIFEST.json")):
-        print("diff_pairs: corpus not found at %s" % corpus, file=sys.stderr)
-        return 2
+    root, corpus = out_and_corpus("diff_pairs", __doc__)
     if os.path.exists(os.path.join(root, "pairs.json")):
         for d in os.listdir(root):   # regenerate cleanly (only what this script writes)
             p = os.path.join(root, d)
@@ -832,7 +618,7 @@ def main():
             elif os.path.isdir(p) and os.path.isfile(os.path.join(p, ".diff-pairs")):
                 shutil.rmtree(p)
     os.makedirs(root, exist_ok=True)
-    out = Out(root)
+    out = Out(root, ensure_ascii=True)
     log = []
     pairs = []
     META = {"format": "pt"}
@@ -900,16 +686,7 @@ def main():
                   "map": None, "html": True, "tensors": ents})
 
     # rank-4 update (F32) on q_proj and down_proj of every layer
-    rng = random.Random(4004)
-    B = dict(A)
-    r4 = []
-    for i in range(N_LAYER):
-        for part in ("self_attn.q_proj", "mlp.down_proj"):
-            n = "model.layers.%d.%s.weight" % (i, part)
-            s, v = A[n]
-            uv = low_rank(rng, s, 4, 0.03 * norm2(v))
-            B[n] = (s, f32_list(x + y for x, y in zip(v, f32_list(uv))))
-            r4.append(n)
+    B, r4 = low_rank_update(A, 4004, ("self_attn.q_proj", "mlp.down_proj"), 4, 0.03)
     b_path = model_dir("rank4-f32", st_model(B, "F32"))
     ents = compare_models(A, B, "F32", "F32")
     add_rank(ents, A, B, r4, 4, log)
@@ -918,16 +695,7 @@ def main():
                   "verdict": ["finetuned"], "map": None, "tensors": ents})
 
     # rank-8 update stored in BF16 on k_proj and down_proj of every layer
-    rng = random.Random(8008)
-    B = dict(A16)
-    r8 = []
-    for i in range(N_LAYER):
-        for part in ("self_attn.k_proj", "mlp.down_proj"):
-            n = "model.layers.%d.%s.weight" % (i, part)
-            s, v = A16[n]
-            uv = low_rank(rng, s, 8, 0.10 * norm2(v))
-            B[n] = (s, bf16_round(f32_list(x + y for x, y in zip(v, f32_list(uv)))))
-            r8.append(n)
+    B, r8 = low_rank_update(A16, 8008, ("self_attn.k_proj", "mlp.down_proj"), 8, 0.10, bf16_round)
     b_path = model_dir("rank8-bf16", st_model(B, "BF16"), "bfloat16")
     ents = compare_models(A16, B, "BF16", "BF16")
     allsv = add_rank(ents, A16, B, r8, 8, log)

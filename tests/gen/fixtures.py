@@ -32,55 +32,12 @@ import random
 import struct
 import sys
 
-# ---------------------------------------------------------------------------------------------
-# GGUF constants (from the format facts)
+sys.dont_write_bytecode = True   # importing modelio.py leaves no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from modelio import (Arr, enc_value, GGML, GGML_TYPES, GGUF_VALUE_TYPES, f32, pad_to, prod,  # noqa: E402
+                     st_nbytes, tensor_nbytes, Out)
 
-GGUF_VALUE_TYPES = {
-    "UINT8": 0, "INT8": 1, "UINT16": 2, "INT16": 3, "UINT32": 4, "INT32": 5, "FLOAT32": 6,
-    "BOOL": 7, "STRING": 8, "ARRAY": 9, "UINT64": 10, "INT64": 11, "FLOAT64": 12,
-}
-SCALAR_FMT = {
-    "UINT8": "B", "INT8": "b", "UINT16": "H", "INT16": "h", "UINT32": "I", "INT32": "i",
-    "FLOAT32": "f", "BOOL": "B", "UINT64": "Q", "INT64": "q", "FLOAT64": "d",
-}
 INT_TYPES = {"UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "UINT64", "INT64"}
-
-# name: (id, elements per block, bytes per block)
-GGML_TYPES = [
-    ("F32", 0, 1, 4), ("F16", 1, 1, 2), ("Q4_0", 2, 32, 18), ("Q4_1", 3, 32, 20),
-    ("Q5_0", 6, 32, 22), ("Q5_1", 7, 32, 24), ("Q8_0", 8, 32, 34), ("Q8_1", 9, 32, 36),
-    ("Q2_K", 10, 256, 84), ("Q3_K", 11, 256, 110), ("Q4_K", 12, 256, 144), ("Q5_K", 13, 256, 176),
-    ("Q6_K", 14, 256, 210), ("Q8_K", 15, 256, 292), ("IQ2_XXS", 16, 256, 66), ("IQ2_XS", 17, 256, 74),
-    ("IQ3_XXS", 18, 256, 98), ("IQ1_S", 19, 256, 50), ("IQ4_NL", 20, 32, 18), ("IQ3_S", 21, 256, 110),
-    ("IQ2_S", 22, 256, 82), ("IQ4_XS", 23, 256, 136), ("I8", 24, 1, 1), ("I16", 25, 1, 2),
-    ("I32", 26, 1, 4), ("I64", 27, 1, 8), ("F64", 28, 1, 8), ("IQ1_M", 29, 256, 56),
-    ("BF16", 30, 1, 2), ("TQ1_0", 34, 256, 54), ("TQ2_0", 35, 256, 66), ("MXFP4", 39, 32, 17),
-    ("NVFP4", 40, 64, 36), ("Q1_0", 41, 128, 18), ("Q2_0", 42, 64, 18),
-]
-GGML = {name: (tid, blk, nb) for name, tid, blk, nb in GGML_TYPES}
-
-# safetensors dtype -> bits per element
-ST_BITS = {
-    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8,
-    "F8_E5M2FNUZ": 8, "I16": 16, "U16": 16, "F16": 16, "BF16": 16, "I32": 32, "U32": 32,
-    "F32": 32, "C64": 64, "F64": 64, "I64": 64, "U64": 64, "F6_E2M3": 6, "F6_E3M2": 6, "F4": 4,
-}
-
-
-def pad_to(x, n):
-    return (x + n - 1) // n * n
-
-
-def f32(x):
-    """Round a Python float to float32 (returned as a Python float)."""
-    return struct.unpack("<f", struct.pack("<f", x))[0]
-
-
-def prod(xs):
-    p = 1
-    for x in xs:
-        p *= x
-    return p
 
 
 def randbytes(rng, n):
@@ -91,28 +48,6 @@ def randbytes(rng, n):
 
 # ---------------------------------------------------------------------------------------------
 # GGUF metadata values
-
-class Arr:
-    """A GGUF array: element type name and items (items are Arr objects when elem == 'ARRAY')."""
-
-    def __init__(self, elem, items):
-        self.elem = elem
-        self.items = list(items)
-
-
-def enc_value(t, v, e):
-    """Serialise one value of GGUF type t (no leading type id) with struct byte order e."""
-    if t == "STRING":
-        b = v.encode("utf-8")
-        return struct.pack(e + "Q", len(b)) + b
-    if t == "ARRAY":
-        out = [struct.pack(e + "iQ", GGUF_VALUE_TYPES[v.elem], len(v.items))]
-        out.extend(enc_value(v.elem, x, e) for x in v.items)
-        return b"".join(out)
-    if t == "BOOL":
-        return struct.pack("B", 1 if v else 0)
-    return struct.pack(e + SCALAR_FMT[t], v)
-
 
 def type_name(t, v):
     if t == "ARRAY":
@@ -169,14 +104,6 @@ class GGUFSpec:
         return 32
 
 
-def tensor_nbytes(tname, ne):
-    tid, blk, nb = GGML[tname]
-    if ne:
-        assert ne[0] % blk == 0, (tname, ne)
-        return ne[0] // blk * nb * prod(ne[1:])
-    return nb  # n_dims 0: one element (only used with block size 1)
-
-
 def build_gguf(spec, rng):
     """Returns (bytes, layout dict)."""
     e = ">" if spec.big_endian else "<"
@@ -226,22 +153,12 @@ def tune_filler(make_spec, pred):
 # ---------------------------------------------------------------------------------------------
 # Output bookkeeping
 
-class Out:
+class FixtureOut(Out):
+    """The output folder, and the expectations of every fixture written to it."""
+
     def __init__(self, root):
-        self.root = root
+        super().__init__(root)
         self.expect = {}
-        self.total = 0
-
-    def write(self, rel, data):
-        path = os.path.join(self.root, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-        self.total += len(data)
-        return len(data)
-
-    def write_json(self, rel, obj):
-        return self.write(rel, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def gguf_expect(description, parts, fmt_rel_paths):
@@ -554,13 +471,6 @@ def write_split(out):
 # ---------------------------------------------------------------------------------------------
 # safetensors writer
 
-def st_nbytes(dtype, shape):
-    n = prod(shape)
-    bits = n * ST_BITS[dtype]
-    assert bits % 8 == 0, (dtype, shape)
-    return bits // 8
-
-
 def build_safetensors(entries, rng, metadata=None, order=None, extra=None, header_text=None):
     """entries: list of (name, dtype, shape) in data-offset order.
 
@@ -763,7 +673,7 @@ def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: fixtures.py OUTDIR\n")
         return 2
-    out = Out(argv[1])
+    out = FixtureOut(argv[1])
     os.makedirs(out.root, exist_ok=True)
     write_gguf_fixtures(out)
     write_st_fixtures(out)

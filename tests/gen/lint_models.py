@@ -4,7 +4,7 @@
 Usage: python3 tests/gen/lint_models.py OUTDIR
 
 Standard library only, deterministic (fixed seeds), about 1.2 MB (one 1 MiB metadata string).
-Every file is written HERE by the writers of fixtures.py / convert_models.py / diff_pairs.py,
+Every file is written HERE by the writers of modelio.py (and this file's GGUF writer with layout),
 never by ckpt, and every expected finding is computed from the bytes written here: offsets of
 metadata entries and tensor infos as this writer laid them out, absolute tensor offsets, the
 byte of a non-zero padding, the SHA-256 of a chat template.
@@ -42,11 +42,9 @@ import sys
 
 sys.dont_write_bytecode = True   # importing the helpers leaves no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fixtures import Arr, enc_value, GGUF_VALUE_TYPES, GGML, pad_to  # noqa: E402
 from fixtures import llama_config  # noqa: E402
-from diff_pairs import f32_bytes  # noqa: E402
-from convert_models import gguf_bytes, st_bytes, read_st_file, read_gguf, tensor_nbytes, gauss_f32  # noqa: E402
-from convert_models import Out  # noqa: E402
+from modelio import (Arr, enc_value, GGUF_VALUE_TYPES, GGML, pad_to, f32_bytes, gauss_f32, gguf_bytes,  # noqa: E402
+                     tensor_nbytes, read_gguf, st_bytes, st_file, read_st_file, Out)
 
 SEVERITY = {
     # readers (errors)
@@ -174,13 +172,6 @@ def st_layout(data):
     h = json.loads(data[8:8 + n].decode("utf-8"))
     h.pop("__metadata__", None)
     return {k: (8 + n + v["data_offsets"][0], 8 + n + v["data_offsets"][1]) for k, v in h.items()}, 8 + n
-
-
-def st_raw_header(header, buffer):
-    """A safetensors file from a header dict written as given (no checks) and a data buffer."""
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + buffer
 
 
 def hf_tensors(rng, n_embd=8, vocab=16, layers=1, norm=None):
@@ -528,7 +519,7 @@ def write_st(g):
     header = {"a.weight": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 64]},
               "b.weight": {"dtype": "F32", "shape": [4, 4], "data_offsets": [64, 128]},
               "c.weight": {"dtype": "F12", "shape": [4], "data_offsets": [128, 134]}}
-    data = st_raw_header(header, a + b + b"\x01" * 6 + b"TRAILING")
+    data = st_file(header, a + b + b"\x01" * 6 + b"TRAILING")
     rel = g.write("st/collect/model.safetensors", data)
     g.write_json("st/collect/config.json", config_json())
     g.write("st/collect/LICENSE", LICENSE_TEXT)

@@ -8,26 +8,19 @@ found at testdata/corpus relative to this script's repository.
 """
 import json
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = os.path.join(HERE, "..", "..", "testdata", "corpus")
-failures = []
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+import checklib  # noqa: E402
+
+CORPUS = checklib.CORPUS
+C = checklib.Checks()
+expect = C.expect
 
 
 def run(args, env=None):
-    e = dict(os.environ)
-    e.pop("NO_COLOR", None)
-    if env:
-        e.update(env)
-    return subprocess.run([CKPT] + args, capture_output=True, timeout=60, env=e)
-
-
-def expect(name, cond, detail=""):
-    print("%s  %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
-    if not cond:
-        failures.append(name)
+    """ckpt ARGS without NO_COLOR in the environment (and with env)."""
+    return checklib.run([C.ckpt] + args, env=env, unset=("NO_COLOR",), timeout=60)
 
 
 def check_help():
@@ -152,19 +145,18 @@ def check_errors():
 
 
 def main():
-    global CKPT
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    CKPT, fixtures = sys.argv[1], sys.argv[2]
+    C.ckpt, fixtures = sys.argv[1], sys.argv[2]
     check_help()
     check_usage_errors()
     check_json(fixtures)
     check_text(fixtures)
     check_stats(fixtures)
     check_errors()
-    print("cli: %d failure(s)" % len(failures))
-    return 1 if failures else 0
+    print("cli: %d failure(s)" % len(C.failures))
+    return 1 if C.failures else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ Sections:
   h. safety: SIGKILL mid-write, --force, the input never written over, malformed inputs, bad options,
      inputs never modified
   i. --threads 1 and 2: identical bytes and --json
-  j. every output opens with ckpt inspect
+  j. every output opens with ckpt inspect and passes ckpt lint
   k. big-endian GGUF input
 
 Prints one line per check, the SNR table and a summary; exits 1 on any failure, 2 on a usage error.
@@ -35,25 +35,21 @@ import json
 import math
 import os
 import re
-import shlex
 import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 
-sys.dont_write_bytecode = True
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "gen"))
+sys.dont_write_bytecode = True   # importing the helpers leaves no __pycache__ in the source tree
+import checklib  # noqa: E402
+from checklib import short, cmdline, listing  # noqa: E402
+import modelio as mio  # noqa: E402
 import convert_models as cm  # noqa: E402
-from diff_pairs import deq_q8_0, deq_q4_k, deq_q6_k, _scale_min_k4, f32_list  # noqa: E402
-
-SANITIZER = re.compile(
-    r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-    r"MemorySanitizer|ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer|==\d+==ERROR)")
+from diff_pairs import deq_q8_0, deq_q4_k, deq_q6_k, _scale_min_k4  # noqa: E402
+from modelio import f32_list  # noqa: E402
 RECOMPUTED = ("general.file_type", "general.quantization_version", "general.alignment")
 # ggml type -> (elements per block)
 BLOCK = {"F32": 1, "F16": 1, "BF16": 1, "Q4_0": 32, "Q4_1": 32, "Q5_0": 32, "Q5_1": 32, "Q8_0": 32,
@@ -72,11 +68,11 @@ KQUANTS = [("q2_k", "Q2_K", "corpus-Q2_K"), ("q3_k", "Q3_K", "corpus-Q3_K_M"), (
 KQUANT_BITEXACT = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"}
 SNR_SLACK_DB = 0.1
 
-CKPT = OUT = CORPUS = TMP = None
+OUT = CORPUS = TMP = None
 EXP = None
-failures = []
+C = checklib.Checks(timeout=300)
+expect, run = C.expect, C.run
 notes = []
-n_checks = 0
 OUTPUTS = []          # (label, path) of every output made, for section j
 SNR_ROWS = []
 USAGE_NOTES = []      # usage errors that print the usage text after the error line
@@ -84,47 +80,12 @@ USAGE_NOTES = []      # usage errors that print the usage text after the error l
 
 # ----- reporting -----
 
-def expect(name, cond, detail=""):
-    global n_checks
-    n_checks += 1
-    print("%s  %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
-    sys.stdout.flush()
-    if not cond:
-        failures.append(name)
-    return cond
-
-
 def note(msg):
     notes.append(msg)
     print("note  " + msg)
 
 
-def short(b, n=600):
-    s = b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
-    s = s.strip().replace("\n", "\\n")
-    return s if len(s) <= n else s[:n] + "..."
-
-
-def cmdline(args):
-    return "ckpt " + " ".join(shlex.quote(a) for a in args)
-
-
-def listing(items, n=6):
-    items = [str(x) for x in items]
-    more = "" if len(items) <= n else " (+%d more)" % (len(items) - n)
-    return "; ".join(items[:n]) + more
-
-
 # ----- running ckpt -----
-
-def run(args, timeout=300):
-    p = subprocess.run([CKPT] + args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-    if p.returncode < 0 or SANITIZER.search(p.stderr.decode("utf-8", "replace")):
-        expect("no crash or sanitizer report: %s" % cmdline(args), False,
-               "exit %d (signal %s), stderr: %s" % (p.returncode, -p.returncode if p.returncode < 0 else "-",
-                                                    short(p.stderr, 1500)))
-    return p
-
 
 def convert(label, model, out, opts=(), record=True):
     """ckpt convert --json OPTS MODEL OUT; checks exit 0 and the schema; records the output for section j.
@@ -134,10 +95,7 @@ def convert(label, model, out, opts=(), record=True):
     if not expect("%s: exit 0" % label, p.returncode == 0,
                   "%s: exit %d, stderr: %s" % (cmdline(args), p.returncode, short(p.stderr))):
         return p, None
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        doc = None
+    doc = checklib.parse_json(p.stdout)
     if not expect("%s: --json is one ckpt.convert/1 document" % label,
                   isinstance(doc, dict) and doc.get("schema") == "ckpt.convert/1",
                   "%s: stdout %s" % (cmdline(args), short(p.stdout))):
@@ -296,7 +254,7 @@ def cmp_kvs(label, got, want, allowed_extra=(), skip=()):
         gt, gv = got.kv[k]
         if gt != t or (t == "ARRAY" and gv.elem != v.elem):
             bad.append("%s: %s, expected %s" % (k, type_name(gt, gv), type_name(t, v)))
-        elif cm.kv_bytes(gt, gv) != cm.kv_bytes(t, v):
+        elif mio.kv_bytes(gt, gv) != mio.kv_bytes(t, v):
             bad.append("%s: %s, expected %s" % (k, short(kv_desc(gt, gv), 120), short(kv_desc(t, v), 120)))
     wk = set(k for k, _, _ in want)
     extra = sorted(k for k in got.kv if k not in wk and k not in allowed_extra and k not in skip)
@@ -304,20 +262,21 @@ def cmp_kvs(label, got, want, allowed_extra=(), skip=()):
                   not bad and not extra, "%s; unexpected keys %s" % (listing(bad), extra))
 
 
-def read_gguf_checked(label, path):
+def read_checked(label, path, read, what):
+    """read(path), or None after a failed check "LABEL: PATH reads as WHAT"."""
     try:
-        return cm.read_gguf(path)
+        return read(path)
     except Exception as e:   # noqa: BLE001
-        expect("%s: %s reads as GGUF" % (label, path), False, "%s: %s" % (type(e).__name__, e))
+        expect("%s: %s reads as %s" % (label, path, what), False, "%s: %s" % (type(e).__name__, e))
         return None
+
+
+def read_gguf_checked(label, path):
+    return read_checked(label, path, mio.read_gguf, "GGUF")
 
 
 def read_st_checked(label, path):
-    try:
-        return cm.read_st(path)
-    except Exception as e:   # noqa: BLE001
-        expect("%s: %s reads as safetensors" % (label, path), False, "%s: %s" % (type(e).__name__, e))
-        return None
+    return read_checked(label, path, mio.read_st, "safetensors")
 
 
 # ----- dequantization (ggml's reference to_float, float32 steps) -----
@@ -459,7 +418,7 @@ def deq_iq4_xs(raw):
     return y                                    # exact in float32
 
 
-DEQ = {"F32": lambda raw: cm.f32_from_bytes(raw), "Q8_0": deq_q8_0, "Q4_0": deq_q4_0, "Q4_1": deq_q4_1,
+DEQ = {"F32": lambda raw: mio.f32_from_bytes(raw), "Q8_0": deq_q8_0, "Q4_0": deq_q4_0, "Q4_1": deq_q4_1,
        "Q5_0": lambda raw: deq_q5(raw, 22, False), "Q5_1": lambda raw: deq_q5(raw, 24, True), "IQ4_NL": deq_iq4_nl, "Q2_K": deq_q2_k,
        "Q3_K": deq_q3_k, "Q4_K": deq_q4_k, "Q5_K": deq_q5_k, "Q6_K": deq_q6_k, "IQ4_XS": deq_iq4_xs}
 
@@ -541,7 +500,7 @@ def sec_a():
     if not doc:
         return
     got = read_gguf_checked("a", out)
-    ref = cm.read_gguf(corpus("gguf", "corpus-f32.gguf"))
+    ref = mio.read_gguf(corpus("gguf", "corpus-f32.gguf"))
     if got:
         cmp_gguf_tensors("a hf-f32 -> GGUF vs corpus-f32.gguf", got, ref)
     perm = {t.get("name"): t.get("permuted_heads") for t in doc.get("tensors", [])}
@@ -608,7 +567,7 @@ def sec_b():
         if not doc:
             continue
         got = read_gguf_checked(label, out)
-        want = cm.read_gguf(outp(conv["expected"]))
+        want = mio.read_gguf(outp(conv["expected"]))
         if got:
             cmp_gguf_tensors(label + " vs " + conv["expected"], got, want)
             # every kv of the expected file, with its type and value; general.name is the model's folder
@@ -642,7 +601,7 @@ def sec_b():
 
 def st_original(mid):
     m = EXP["models"][mid]
-    return cm.read_st(outp(m["path"]))
+    return mio.read_st(outp(m["path"]))
 
 
 def sec_c():
@@ -691,7 +650,7 @@ def sec_c():
         label = "c %s GGUF -> HF" % name
         mid = tmp("c", name + ".safetensors")
         p, doc = convert(label, path, mid)
-        orig = cm.read_gguf(path)
+        orig = mio.read_gguf(path)
         if not doc:
             continue
         st = read_st_checked(label, mid)
@@ -730,7 +689,7 @@ def check_st_format(label, g):
 
 def strip_st_keys(g):
     """g without the safetensors.* keys (those go back to plain __metadata__ entries)."""
-    h = cm.GGUFFile()
+    h = mio.GGUFFile()
     h.kv = {k: v for k, v in g.kv.items() if not k.startswith("safetensors.")}
     h.kv_order = [k for k in g.kv_order if k in h.kv]
     return h
@@ -744,7 +703,7 @@ def check_q8_values(label, st, g):
     with open(corpus("safetensors", "config.json")) as f:
         cfg = json.load(f)
     inv = {}
-    for hf in cm.read_st(corpus("safetensors", "hf-f32.safetensors")).tensors:
+    for hf in mio.read_st(corpus("safetensors", "hf-f32.safetensors")).tensors:
         inv[cm.gguf_name(hf)[0]] = hf
     bad = []
     for n, t in g.tensors.items():
@@ -756,11 +715,11 @@ def check_q8_values(label, st, g):
         shape = list(reversed(t.ne))
         k = cm.perm_heads(hf, cfg)
         if k:
-            vals = cm.unpermute_rows(vals, shape, k)
+            vals = mio.unpermute_rows(vals, shape, k)
         got = st.tensors.get(hf)
-        if got is None or got[0] != "F32" or got[1] != shape or got[2] != cm.f32_bytes(vals):
+        if got is None or got[0] != "F32" or got[1] != shape or got[2] != mio.f32_bytes(vals):
             bad.append("%s -> %s: %s" % (n, hf, "missing" if got is None else "%s %s %s" % (
-                got[0], got[1], "bytes differ" if got[2] != cm.f32_bytes(vals) else "")))
+                got[0], got[1], "bytes differ" if got[2] != mio.f32_bytes(vals) else "")))
     expect("%s: every tensor F32 = the Q8_0 values (q/k un-permuted), under HF names" % label, not bad,
            listing(bad))
 
@@ -776,7 +735,7 @@ _qcache = {}
 
 def qfile(name):
     if name not in _qcache:
-        g = cm.read_gguf(corpus("gguf", name + ".gguf"))
+        g = mio.read_gguf(corpus("gguf", name + ".gguf"))
         with open(corpus("gguf", name + ".gguf.ref.json")) as f:
             ref = {t["name"]: t for t in json.load(f)["tensors"]}
         _qcache[name] = (g, ref)
@@ -819,7 +778,7 @@ _f32ref = []
 
 def f32ref():
     if not _f32ref:
-        _f32ref.append(cm.read_gguf(corpus("gguf", "corpus-f32.gguf")))
+        _f32ref.append(mio.read_gguf(corpus("gguf", "corpus-f32.gguf")))
     return _f32ref[0]
 
 
@@ -862,7 +821,7 @@ def sec_e():
             n_same += 1
             ident = t.raw == ref_t.raw
             n_ident += ident
-            x = cm.f32_from_bytes(f32ref().tensors[n].raw)
+            x = mio.f32_from_bytes(f32ref().tensors[n].raw)
             theirs_vals = DEQ[t.type](ref_t.raw)
             if f32le_sha(theirs_vals) != ref_j["dequant_sha256_f32le"]:
                 bad_deq.append("%s %s in %s" % (n, t.type, fname))
@@ -925,7 +884,7 @@ def expected_type(req, ne, router):
 
 
 def sec_f():
-    base = cm.read_gguf(outp("expected/odd-f32.gguf"))
+    base = mio.read_gguf(outp("expected/odd-f32.gguf"))
     for opt in ("q4_k", "q8_0", "q6_k", "q5_k", "q2_k", "q3_k", "iq4_xs", "tq1_0", "tq2_0", "q4_0", "q5_1",
                 "iq4_nl"):
         req = opt.upper()
@@ -946,7 +905,7 @@ def sec_f():
                     n, b.ne[0], t.get("dtype"), t.get("fallback_for"), gt.type if gt else None, want, fb))
             elif want == "F32" and gt.raw != b.raw:
                 bad_val.append("%s: F32 bytes changed" % n)
-            elif want == "F16" and gt.raw != cm.f16_bytes(cm.f32_from_bytes(b.raw)):
+            elif want == "F16" and gt.raw != mio.f16_bytes(mio.f32_from_bytes(b.raw)):
                 bad_val.append("%s: F16 bytes are not the values rounded to half (RNE)" % n)
         expect("%s: rows of 48 and 96 get %s as documented; 1-D F32; fallback_for set" % (
             label, "/".join(sorted(set(expected_type(req, [r, 2], False)[0] for r in (48, 96))))), not bad,
@@ -954,7 +913,7 @@ def sec_f():
         expect("%s: F32 tensors unchanged, F16 fallbacks = the values rounded to half" % label, not bad_val,
                listing(bad_val))
     # the MoE router stays F32 whatever --dtype says; experts follow the rules
-    moe = cm.read_gguf(outp("expected/moe-f32.gguf"))
+    moe = mio.read_gguf(outp("expected/moe-f32.gguf"))
     for opt in ("q4_k", "q8_0"):
         out = tmp("f", "moe-%s.gguf" % opt)
         label = "f MoE --dtype %s" % opt
@@ -1030,7 +989,7 @@ def sec_g():
         sizes, order, shard_of = [], [], {}
         total = 0
         for fn in parts:
-            meta, ts, _ = cm.read_st_file(os.path.join(d, fn))
+            meta, ts, _ = mio.read_st_file(os.path.join(d, fn))
             sizes.append([len(ts[k][2]) for k in ts])       # read_st_file keeps offset order
             for k in ts:
                 shard_of[k] = fn
@@ -1052,7 +1011,7 @@ def sec_g():
                "output %s index %s files %s" % (doc.get("output"), doc.get("index"), doc.get("files")))
         st = read_st_checked(label, idx)
         if st and os.path.isfile(one_st):
-            cmp_st_tensors(label + " vs the unsharded output", st.tensors, cm.read_st(one_st).tensors)
+            cmp_st_tensors(label + " vs the unsharded output", st.tensors, mio.read_st(one_st).tensors)
             diff_identical(label + " vs the unsharded output", idx, one_st, ("reencoded",))
 
     for limit, spec in ((700000, "700000"), (250000, "250000")):
@@ -1089,8 +1048,8 @@ def sec_g():
         expect("%s: %d parts, each within %d bytes of tensors unless a single tensor, packed in order" % (
             label, n, limit), not bad, listing(bad))
         if os.path.isfile(one_gg):
-            one = cm.read_gguf(one_gg)
-            merged = cm.GGUFFile()
+            one = mio.read_gguf(one_gg)
+            merged = mio.GGUFFile()
             merged.tensors = {}
             for g in gs:
                 merged.tensors.update(g.tensors)
@@ -1107,7 +1066,7 @@ def sec_g():
         st = read_st_checked(label, out)
         if st:
             cmp_st_tensors(label + " vs hf-bf16.safetensors", st.tensors,
-                           cm.read_st(corpus("safetensors", "hf-bf16.safetensors")).tensors)
+                           mio.read_st(corpus("safetensors", "hf-bf16.safetensors")).tensors)
             expect("%s: one file, no index" % label, len(doc.get("files", [])) == 1 and doc.get("index") is None,
                    "files %s index %s" % (doc.get("files"), doc.get("index")))
 
@@ -1119,17 +1078,17 @@ def write_big(path):
     """A 128 MiB F32 GGUF (8 tensors of 4096 x 1024, a 256 KiB Gaussian pattern repeated)."""
     import random
     rng = random.Random(5)
-    pat = cm.f32_bytes(cm.gauss_f32(rng, 65536, 0.02))
+    pat = mio.f32_bytes(mio.gauss_f32(rng, 65536, 0.02))
     raw = pat * 64
     kvs = [("general.architecture", "STRING", "llama"), ("general.name", "STRING", "big")]
     ts = [("blk.%d.ffn_up.weight" % i, "F32", [4096, 1024], raw) for i in range(8)]
     with open(path, "wb") as f:
-        f.write(cm.gguf_bytes(kvs, ts))
+        f.write(mio.gguf_bytes(kvs, ts))
 
 
 def kill_midway(label, big, out, extra=()):
     """Start a slow conversion, SIGKILL it after 0.3 s; returns whether it was still running."""
-    args = [CKPT, "convert", "--dtype", "q4_k", "--threads", "1"] + list(extra) + [big, out]
+    args = [C.ckpt, "convert", "--dtype", "q4_k", "--threads", "1"] + list(extra) + [big, out]
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     running = p.poll() is None
@@ -1349,6 +1308,20 @@ def sec_j():
         if p.returncode != 0:
             bad.append("%s: ckpt inspect %s: exit %d %s" % (label, path, p.returncode, short(p.stderr, 200)))
     expect("j every output (%d) opens with ckpt inspect (exit 0)" % len(OUTPUTS), not bad and OUTPUTS, listing(bad))
+    # What convert writes passes ckpt lint: no error, and no warning.
+    bad = []
+    for label, path in OUTPUTS:
+        if not os.path.exists(path):
+            continue
+        p = run(["lint", "--json", path])
+        try:
+            found = [(f["severity"], f["code"]) for f in json.loads(p.stdout)["findings"] if f["severity"] != "info"]
+        except (ValueError, KeyError):
+            found = [("exit %d" % p.returncode, short(p.stderr, 200))]
+        if p.returncode != 0 or found:
+            bad.append("%s: ckpt lint %s: exit %d %s" % (label, path, p.returncode, found))
+    expect("j every output (%d) passes ckpt lint without an error or a warning" % len(OUTPUTS),
+           not bad and OUTPUTS, listing(bad))
 
 
 # ============================================================================================
@@ -1369,7 +1342,7 @@ def sec_k():
     p, doc = convert("k big-endian GGUF -> GGUF", be, out)
     if doc:
         g = read_gguf_checked("k", out)
-        want = cm.read_gguf(le)
+        want = mio.read_gguf(le)
         if g:
             expect("k big-endian GGUF -> GGUF: the output is little-endian v3", (g.byte_order, g.version) ==
                    ("little", 3), "%s v%s" % (g.byte_order, g.version))
@@ -1393,11 +1366,11 @@ SECTIONS = [("a", sec_a), ("b", sec_b), ("c", sec_c), ("d", sec_d), ("e", sec_e)
 
 
 def main():
-    global CKPT, OUT, CORPUS, TMP, EXP
+    global OUT, CORPUS, TMP, EXP
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
-    CKPT, OUT, CORPUS = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+    C.ckpt, OUT, CORPUS = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
     try:
         with open(os.path.join(OUT, "expect.json")) as f:
             EXP = json.load(f)
@@ -1405,11 +1378,10 @@ def main():
         print("check_convert: cannot read %s/expect.json (run tests/gen/convert_models.py): %s" % (OUT, e),
               file=sys.stderr)
         return 2
-    TMP = tempfile.mkdtemp(prefix="ckpt-convert-")
     t0 = time.time()
     inputs_before = {d: dir_state(d) for d in (OUT, CORPUS)}
     times = []
-    try:
+    with checklib.temp_dir("ckpt-convert-", keep=bool(os.environ.get("CKPT_KEEP_TMP"))) as TMP:
         only = os.environ.get("CKPT_CONVERT_SECTIONS")      # e.g. "abh" while debugging
         for name, fn in SECTIONS:
             if only and name not in only:
@@ -1425,21 +1397,16 @@ def main():
             ch = sorted(set(inputs_before[d].items()) ^ set(after[d].items()))
             expect("h the inputs under %s were never modified (sha256, size, mtime; no file added)" % d,
                    not ch, listing(sorted(set(k for k, _ in ch))))
-    finally:
-        if os.environ.get("CKPT_KEEP_TMP"):
-            print("kept %s" % TMP)
-        else:
-            shutil.rmtree(TMP, ignore_errors=True)
     print_snr_table()
     print("timings: %s; total %.1fs" % (", ".join(times), time.time() - t0))
     for n in notes:
         print("note: " + n)
-    if failures:
-        print("check_convert: %d of %d checks FAILED:" % (len(failures), n_checks))
-        for f in failures:
+    if C.failures:
+        print("check_convert: %d of %d checks FAILED:" % (len(C.failures), C.n))
+        for f in C.failures:
             print("  - " + f)
         return 1
-    print("check_convert: all %d checks passed" % n_checks)
+    print("check_convert: all %d checks passed" % C.n)
     return 0
 
 

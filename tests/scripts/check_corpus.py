@@ -12,29 +12,16 @@ file; exits 1 on any disagreement.
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 
-
-def f32(x):
-    return struct.unpack("<f", struct.pack("<f", x))[0]
-
-
-class Diffs:
-    def __init__(self):
-        self.items = []
-
-    def check(self, what, expected, got):
-        if expected != got:
-            self.items.append("%s: expected %r, got %r" % (what, expected, got))
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+from checklib import Diffs, output  # noqa: E402
+from modelio import f32  # noqa: E402
 
 
 def inspect(ckpt, path):
-    r = subprocess.run([ckpt, "inspect", "--json", "--full", path], capture_output=True, timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()))
-    return json.loads(r.stdout)
+    return json.loads(output([ckpt, "inspect", "--json", "--full", path], timeout=120))
 
 
 def same_value(kind, expected, got):
@@ -58,7 +45,7 @@ def check_kv(ref_kv, doc, d):
         if kind != "ARRAY":
             d.check("type of %s" % key, kind, types.get(key))
             if not same_value(kind, k["value"], meta[key]):
-                d.items.append("value of %s: expected %r, got %r" % (key, k["value"], meta[key]))
+                d.add("value of %s" % key, "expected %r, got %r" % (k["value"], meta[key]))
             continue
         d.check("type of %s" % key, "ARRAY[%s]" % k["array_type"], types.get(key))
         got = meta[key]
@@ -67,7 +54,7 @@ def check_kv(ref_kv, doc, d):
         have = got[:len(want)] if isinstance(got, list) else []
         ok = len(have) == len(want) and all(same_value(k["array_type"], a, b) for a, b in zip(want, have))
         if not ok:
-            d.items.append("elements of %s: expected %r..., got %r..." % (key, want[:4], have[:4]))
+            d.add("elements of %s" % key, "expected %r..., got %r..." % (want[:4], have[:4]))
 
 
 def check_gguf(ref, doc, path, d):
@@ -151,7 +138,7 @@ def main():
             else:
                 d.items.append("unknown reference schema %s" % schema)
         except (RuntimeError, KeyError, ValueError, subprocess.TimeoutExpired) as e:
-            d.items.append("%s: %s" % (type(e).__name__, e))
+            d.add(type(e).__name__, e)
         rel = os.path.relpath(path, root)
         if d.items:
             failed += 1

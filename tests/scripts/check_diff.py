@@ -27,75 +27,22 @@ import json
 import math
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
 import tempfile
-import traceback
 
-SANITIZER = re.compile(
-    r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-    r"MemorySanitizer|ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer|"
-    r"==\d+==ERROR)")
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+import checklib  # noqa: E402
+from checklib import short, cmdline, listing  # noqa: E402
+
 FIGURES = ("cosine", "rel_l2", "rmse", "max_abs", "snr_db", "changed_share")
 STATUSES = ("identical", "changed", "added", "removed", "shape_changed")
 VERDICTS = ("identical", "reencoded", "quantized", "finetuned", "merged", "unrelated", "restructured")
 
-CKPT = OUT = CORPUS = TMP = None
+OUT = CORPUS = TMP = None
 REL = 1e-6
 SV_NOISE_REL = 0.05
-failures = []
-n_checks = 0
-
-
-# ----- reporting -----
-
-def expect(name, cond, detail=""):
-    global n_checks
-    n_checks += 1
-    print("%s  %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
-    sys.stdout.flush()
-    if not cond:
-        failures.append(name)
-    return cond
-
-
-def short(b, n=600):
-    s = b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
-    s = s.strip().replace("\n", "\\n")
-    return s if len(s) <= n else s[:n] + "..."
-
-
-def cmdline(args):
-    return "ckpt " + " ".join(shlex.quote(a) for a in args)
-
-
-def listing(items, n=8):
-    items = list(items)
-    more = "" if len(items) <= n else " (+%d more)" % (len(items) - n)
-    return "; ".join(items[:n]) + more
-
-
-# ----- running ckpt -----
-
-def run(args, env=None):
-    e = dict(os.environ)
-    e.update(env or {})
-    p = subprocess.run([CKPT] + args, stdin=subprocess.DEVNULL, capture_output=True, timeout=600, env=e)
-    if p.returncode < 0 or SANITIZER.search(p.stderr.decode("utf-8", "replace")):
-        expect("no crash or sanitizer report: %s" % cmdline(args), False,
-               "exit %d, stderr: %s" % (p.returncode, short(p.stderr, 1500)))
-    return p
-
-
-def run_json(args):
-    p = run(args)
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        doc = None
-    return p, doc
+C = checklib.Checks(timeout=600)
+expect, run, run_json = C.expect, C.run, C.run_json
 
 
 # ----- comparing numbers -----
@@ -200,17 +147,17 @@ def check_tensors(pid, pair, doc, cmd):
                                       % (name, i, fmt(x), fmt(g[i]), tol, "" if i < sig else ", noise floor"))
     expect("%s: per-tensor status (%s)" % (pid, ", ".join("%d %s" % (pair["summary"][k], k) for k in STATUSES
                                                            if pair.get("summary") and pair["summary"].get(k))),
-           not st_bad, "%s: %s" % (cmd, listing(st_bad)))
+           not st_bad, "%s: %s" % (cmd, listing(st_bad, 8)))
     expect("%s: b_name, a_dtype, b_dtype, shape, b_shape, layer, role" % pid, not attr_bad,
-           "%s: %s" % (cmd, listing(attr_bad)))
+           "%s: %s" % (cmd, listing(attr_bad, 8)))
     expect("%s: %d figures within %g relative (null where null)" % (pid, n_fig, REL), not fig_bad,
            "%s: %s" % (cmd, listing(fig_bad, 12)))
     if n_rank:
         expect("%s: delta_rank of the %d changed 2-D tensors" % (pid, n_rank), not rank_bad,
-               "%s: %s" % (cmd, listing(rank_bad)))
+               "%s: %s" % (cmd, listing(rank_bad, 8)))
     if any("singular_values" in e for e in pair["tensors"]):
         expect("%s: leading singular values of B - A (signal %g, noise floor %g relative)" % (pid, REL, SV_NOISE_REL),
-               not sv_bad, "%s: %s" % (cmd, listing(sv_bad)))
+               not sv_bad, "%s: %s" % (cmd, listing(sv_bad, 8)))
 
 
 def check_pair(pair, extra=()):
@@ -473,17 +420,25 @@ def check_html(pair, verdict):
 
 # ----- main -----
 
+def check_all(pair):
+    """Every check of one pair: the JSON (again with each --threads N), the text form, the HTML."""
+    verdict = check_pair(pair)
+    for n in pair.get("threads") or []:
+        check_pair(pair, ["--threads", str(n)])
+    check_text(pair, verdict)
+    if pair.get("html"):
+        check_html(pair, verdict)
+
+
 def main():
-    global CKPT, OUT, CORPUS, TMP, REL, SV_NOISE_REL
+    global OUT, CORPUS, TMP, REL, SV_NOISE_REL
     if len(sys.argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
-    CKPT = os.path.abspath(sys.argv[1])
+    C.ckpt = os.path.abspath(sys.argv[1])
     OUT = os.path.abspath(sys.argv[2])
-    here = os.path.dirname(os.path.abspath(__file__))
-    CORPUS = os.path.abspath(sys.argv[3] if len(sys.argv) == 4 else os.path.join(here, "..", "..", "testdata",
-                                                                               "corpus"))
-    if not os.access(CKPT, os.X_OK) or not os.path.isfile(os.path.join(OUT, "pairs.json")) \
+    CORPUS = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else checklib.CORPUS
+    if not os.access(C.ckpt, os.X_OK) or not os.path.isfile(os.path.join(OUT, "pairs.json")) \
             or not os.path.isfile(os.path.join(CORPUS, "MANIFEST.json")):
         print(__doc__, file=sys.stderr)
         return 2
@@ -494,24 +449,12 @@ def main():
         return 2
     REL = spec["tolerance"]["rel"]
     SV_NOISE_REL = spec["tolerance"]["sv_noise_rel"]
-    TMP = tempfile.mkdtemp(prefix="ckpt-diff-")
-    try:
+    with checklib.temp_dir("ckpt-diff-") as TMP:
         for pair in spec["pairs"]:
             print("-- %s: %s" % (pair["id"], pair["description"]))
-            try:
-                verdict = check_pair(pair)
-                for n in pair.get("threads") or []:
-                    check_pair(pair, ["--threads", str(n)])
-                check_text(pair, verdict)
-                if pair.get("html"):
-                    check_html(pair, verdict)
-            except Exception as e:  # a broken step is a failure; the other pairs still run
-                expect("%s: ran to the end" % pair["id"], False, "%s: %s" % (type(e).__name__, e))
-                traceback.print_exc(limit=3, file=sys.stdout)
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("diff: %d checks, %d failure(s)" % (n_checks, len(failures)))
-    return 1 if failures else 0
+            C.guard(pair["id"], check_all, pair)
+    print("diff: %d checks, %d failure(s)" % (C.n, len(C.failures)))
+    return 1 if C.failures else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ import struct
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+from checklib import Diffs, run as run_cmd  # noqa: E402
+
 MAX_DIFFS_SHOWN = 25
 TIMEOUT = 60
 
@@ -61,24 +64,12 @@ class _Missing:
 MISSING = _Missing()
 
 
+JSON_TYPES = ((_Missing, "missing"), (type(None), "null"), (bool, "bool"), (int, "int"), (float, "float"),
+              (str, "string"), (list, "array"), (dict, "object"))     # bool before int
+
+
 def jtype(v):
-    if isinstance(v, _Missing):
-        return "missing"
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, float):
-        return "float"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, dict):
-        return "object"
-    return type(v).__name__
+    return next((name for t, name in JSON_TYPES if isinstance(v, t)), type(v).__name__)
 
 
 def to_f32(x):
@@ -86,17 +77,6 @@ def to_f32(x):
         return struct.unpack("<f", struct.pack("<f", float(x)))[0]
     except (OverflowError, ValueError):
         return math.inf if x > 0 else -math.inf
-
-
-class Diffs:
-    def __init__(self):
-        self.items = []
-
-    def add(self, where, msg):
-        self.items.append("%s: %s" % (where, msg))
-
-    def __len__(self):
-        return len(self.items)
 
 
 def cmp_value(exp, got, where, diffs, f32=False):
@@ -311,7 +291,7 @@ def check_doc(name, exp, doc, fixture_arg, outdir, diffs):
 
 def run(ckpt, args):
     try:
-        p = subprocess.run([ckpt] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+        p = run_cmd([ckpt] + args, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, b"", b"timeout after %ds" % TIMEOUT
     except OSError as e:

@@ -31,77 +31,30 @@ import hashlib
 import json
 import os
 import re
-import shlex
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
-import traceback
 import uuid
 
-SANITIZER = re.compile(
-    r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-    r"MemorySanitizer|ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer|"
-    r"==\d+==ERROR)")
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+import checklib  # noqa: E402
+from checklib import short, cmdline  # noqa: E402
+from modelio import parse_gguf, gguf_bytes, parse_st, st_bytes  # noqa: E402
+
 EVIDENCE_RULE = re.compile(r"\[evidence\.[a-z0-9_.]+\]")
 LLAMA_UUID_NS = "ef001206-dadc-5f6d-a15f-3359e577d4e5"
 
-CKPT = FIXTURES = CORPUS = TMP = None
-failures = []
-n_checks = 0
+FIXTURES = CORPUS = TMP = None
+C = checklib.Checks(timeout=300)
+expect, run, run_json = C.expect, C.run, C.run_json
 _serial = [0]
 
 
-# ----- reporting -----
-
-def expect(name, cond, detail=""):
-    global n_checks
-    n_checks += 1
-    print("%s  %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
-    sys.stdout.flush()
-    if not cond:
-        failures.append(name)
-    return cond
-
-
-def short(b, n=600):
-    s = b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
-    s = s.strip().replace("\n", "\\n")
-    return s if len(s) <= n else s[:n] + "..."
-
-
-def cmdline(args):
-    return "ckpt " + " ".join(shlex.quote(a) for a in args)
-
-
-# ----- running things -----
-
-def run(args, cwd=None):
-    """ckpt ARGS; a sanitizer report is a failure of its own."""
-    p = subprocess.run([CKPT] + args, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
-    if p.returncode < 0 or SANITIZER.search(p.stderr.decode("utf-8", "replace")):
-        expect("no crash or sanitizer report: %s" % cmdline(args), False,
-               "exit %d, stderr: %s" % (p.returncode, short(p.stderr, 1500)))
-    return p
-
-
-def run_json(args, cwd=None):
-    """(process, parsed stdout or None)."""
-    p = run(args, cwd=cwd)
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        doc = None
-    return p, doc
-
+# ----- independent tools -----
 
 def tool(argv, cwd=None):
     """An independent tool's stdout (text); raises when it fails."""
-    p = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
-    if p.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), p.returncode, short(p.stderr)))
-    return p.stdout.decode()
+    return checklib.output(argv, cwd=cwd).decode()
 
 
 def first_field(out):
@@ -178,111 +131,23 @@ def ref(rel):
         return json.load(f)
 
 
-# ----- GGUF and safetensors, read and written here -----
+# ----- GGUF and safetensors, written here -----
 
-GGUF_SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-
-
-def gguf_parse(b):
-    """A little-endian GGUF's layout: kv entries (with byte offsets), tensor
-    infos, alignment, data offset."""
-    if b[:4] != b"GGUF":
-        raise ValueError("not GGUF")
-    _, n_tensors, n_kv = struct.unpack_from("<IQQ", b, 4)
-
-    def string(pos):
-        n, = struct.unpack_from("<Q", b, pos)
-        return b[pos + 8:pos + 8 + n], pos + 8 + n
-
-    def value(t, pos):
-        if t in GGUF_SCALAR:
-            return pos + GGUF_SCALAR[t]
-        if t == 8:
-            return string(pos)[1]
-        if t == 9:
-            et, n = struct.unpack_from("<iQ", b, pos)
-            pos += 12
-            if et in GGUF_SCALAR:
-                return pos + n * GGUF_SCALAR[et]
-            for _ in range(n):
-                pos = value(et, pos)
-            return pos
-        raise ValueError("kv type %d" % t)
-
-    pos = 24
-    kvs = []
-    for _ in range(n_kv):
-        key_off = pos
-        key, pos = string(pos)
-        t, = struct.unpack_from("<i", b, pos)
-        pos += 4
-        val_off = pos
-        pos = value(t, pos)
-        kvs.append({"key": key.decode(), "type": t, "key_off": key_off, "val_off": val_off, "end": pos})
-    kv_end = pos
-    tensors = []
-    for _ in range(n_tensors):
-        name, pos = string(pos)
-        nd, = struct.unpack_from("<I", b, pos)
-        pos += 4
-        ne = list(struct.unpack_from("<%dq" % nd, b, pos))
-        pos += 8 * nd
-        typ, rel = struct.unpack_from("<iQ", b, pos)
-        pos += 12
-        tensors.append({"name": name.decode(), "ne": ne, "type": typ, "rel": rel})
-    align = 32
-    for kv in kvs:
-        if kv["key"] == "general.alignment" and kv["type"] == 4:
-            align, = struct.unpack_from("<I", b, kv["val_off"])
-    data = (pos + align - 1) // align * align if n_tensors else pos
-    for t in tensors:
-        t["offset"] = data + t["rel"]
-    return {"n_kv": n_kv, "kvs": kvs, "kv_end": kv_end, "infos_end": pos, "alignment": align,
-            "data_offset": data, "tensors": tensors}
-
-
-def gguf_build(b, g, tensors):
-    """A GGUF with the kv section of b (parsed as g) and these tensors
-    [(name, ne, type, bytes)], laid out as ggml does."""
-    a = g["alignment"]
-
-    def pad(n):
-        return (n + a - 1) // a * a
-
-    out = bytearray(b[:8]) + struct.pack("<QQ", len(tensors), g["n_kv"]) + b[24:g["kv_end"]]
-    rel = 0
-    for name, ne, typ, data in tensors:
-        nb = name.encode()
-        out += struct.pack("<Q", len(nb)) + nb + struct.pack("<I", len(ne)) + struct.pack("<%dq" % len(ne), *ne)
-        out += struct.pack("<iQ", typ, rel)
-        rel += pad(len(data))
-    out += bytes(pad(len(out)) - len(out))
-    for _, _, _, data in tensors:
-        out += data + bytes(pad(len(data)) - len(data))
-    return bytes(out)
-
-
-def st_parse(b):
-    n, = struct.unpack_from("<Q", b, 0)
-    header = json.loads(b[8:8 + n].decode("utf-8"))
-    meta = header.pop("__metadata__", None)
-    tensors = sorted(((k, v) for k, v in header.items()), key=lambda kv: kv[1]["data_offsets"][0])
-    return n, meta, [(k, v["dtype"], v["shape"], b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]])
-                     for k, v in tensors]
+def gguf_rebuilt(g, tensors):
+    """A GGUF with the kvs of g (parsed by modelio) and these tensors [(name, ggml type, ne, bytes)],
+    laid out as ggml does."""
+    return gguf_bytes([(k,) + g.kv[k] for k in g.kv_order], tensors, align=g.alignment, version=g.version)
 
 
 def st_build(meta, tensors):
-    """A safetensors file: __metadata__ meta (or none), tensors [(name, dtype, shape, bytes)]."""
-    header = {}
-    if meta is not None:
-        header["__metadata__"] = meta
-    off = 0
-    for name, dtype, shape, data in tensors:
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + len(data)]}
-        off += len(data)
-    h = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(t[3] for t in tensors)
+    """A safetensors file: __metadata__ meta (or none), tensors [(name, dtype, shape, bytes)] in this order."""
+    return st_bytes(tensors, meta, keep_order=True, ensure_ascii=False)
+
+
+def st_parts(b):
+    """(header length, __metadata__, [(name, dtype, shape, bytes)] in data offset order) of a safetensors file."""
+    meta, ts, n = parse_st(b)
+    return n, meta, [(k,) + v for k, v in ts.items()]
 
 
 # ----- 1. file SHA-256 -----
@@ -359,7 +224,7 @@ def check_file_sha256():
                             ("fixture gguf-split", FIXTURES, "gguf-split")]:
         p = run(["hash", "--sha256sum", rel], cwd=cwd)
         sums = write(tmp_path("sums-%s.txt" % label.replace(" ", "-")), p.stdout)
-        c = subprocess.run(["sha256sum", "-c", "--strict", sums], cwd=cwd, capture_output=True, timeout=300)
+        c = checklib.run(["sha256sum", "-c", "--strict", sums], cwd=cwd)
         n = len(p.stdout.splitlines())
         expect("hash --sha256sum %s > SUMS; sha256sum -c SUMS passes" % label,
                p.returncode == 0 and c.returncode == 0 and n >= 1 and b"\n\n" not in p.stdout,
@@ -450,7 +315,7 @@ def check_model_digest():
 
     src = os.path.join(FIXTURES, "st-all-dtypes.safetensors")
     b = read(src)
-    _, meta, tensors = st_parse(b)
+    _, meta, tensors = st_parts(b)
     meta = dict(meta or {})
     meta["note"] = (meta.get("note") or "") + " (metadata edited by check_integrity)"
     meta["format"] = "pt"
@@ -518,6 +383,31 @@ class Model:
         shutil.rmtree(d)
         shutil.copytree(self.dir, d)
         return os.path.join(d, os.path.relpath(self.path, self.dir)) if self.path != self.dir else d, d
+
+    def damaged(self, what, offset, mask=0x01):
+        """A fresh copy (a single file) with the byte at offset flipped: its path."""
+        path, _ = self.copy(what)
+        flip(path, offset, mask)
+        return path
+
+
+def tensor_flips(m, name, tensors, label):
+    """For each tensor with data, a fresh copy of model m with a byte in its middle flipped: verify
+    MANIFEST COPY names it in the detail of file name, the only tensor mismatched. Yields (tensor, copy)."""
+    for t in tensors:
+        if t["nbytes"] == 0:
+            continue
+        path = m.damaged("tensor-" + t["name"], t["offset"] + t["nbytes"] // 2)
+        verify_case(label % t["name"], m.manifest, path, name, ["SHA-256 differs", "damaged tensor '%s'" % t["name"]],
+                    {t["name"]: ("mismatch",)})
+        yield t, path
+
+
+def text_says(label, evidence, model, pattern, code=None):
+    """ckpt verify EVIDENCE MODEL (text): a line matches pattern (and the exit code is code)."""
+    p = run(["verify", evidence, model])
+    expect(label, (code is None or p.returncode == code)
+           and re.search(pattern, p.stdout.decode("utf-8", "replace"), re.M) is not None, short(p.stdout))
 
 
 def judge(doc, file_name, file_detail, tensors, other_files_ok=True):
@@ -595,49 +485,41 @@ def pristine_ok(m):
            "exit %d: %s" % (p.returncode, short(p.stdout + p.stderr)))
 
 
-def check_damage_gguf():
-    name = "gguf-v3-le-align64.gguf"
-    m = Model("gguf", os.path.join(FIXTURES, name))
-    if not m.ok:
-        return
-    pristine_ok(m)
+def check_damage(check, tag, name):
+    """check(m, name) with m a pristine copy of the fixture name (Model tag) that verifies (pristine_ok)."""
+    m = Model(tag, os.path.join(FIXTURES, name))
+    if m.ok:
+        pristine_ok(m)
+        check(m, name)
+
+
+def check_damage_gguf(m, name):
     b = read(m.path)
-    g = gguf_parse(b)
+    g = parse_gguf(b)
+    infos = [g.tensors[n] for n in g.tensor_order]
     tensors = fixture_tensors(name)
     expect("gguf: this script's parser agrees with the fixture generator's offsets",
-           [(t["name"], t["offset"]) for t in g["tensors"]] == [(t["name"], t["offset"]) for t in tensors])
+           [(t.name, t.offset) for t in infos] == [(t["name"], t["offset"]) for t in tensors])
     size = len(b)
 
     # (a) header: a metadata string byte (still parses) and a length byte (does not).
-    kv = [k for k in g["kvs"] if k["key"] == "general.name"][0]
-    path, _ = m.copy("header-string")
-    flip(path, kv["val_off"] + 8 + 2)  # third byte of the string: "alignment 64" -> "alXgnment 64"
+    # the third byte of the general.name string: "alignment 64" -> "alXgnment 64"
+    path = m.damaged("header-string", g.kv_at["general.name"][1] + 8 + 2)
     verify_case("gguf: a metadata string byte flipped: the header is damaged, every tensor ok", m.manifest, path, name,
                 ["SHA-256 differs", "header", "damaged"], {})
-    p = run(["verify", m.manifest, path])
-    expect("gguf: text output says 'MISMATCH  file %s: SHA-256 differs: the header ...'" % name,
-           re.search(r"^MISMATCH  file %s: SHA-256 differs: the header \(metadata and tensor table\) is damaged"
-                     % re.escape(name), p.stdout.decode("utf-8", "replace"), re.M) is not None, short(p.stdout))
-    path, _ = m.copy("header-length")
-    flip(path, g["kvs"][0]["key_off"] + 7, 0x80)  # the first key's u64 length becomes huge
+    text_says("gguf: text output says 'MISMATCH  file %s: SHA-256 differs: the header ...'" % name, m.manifest, path,
+              r"^MISMATCH  file %s: SHA-256 differs: the header \(metadata and tensor table\) is damaged"
+              % re.escape(name))
+    path = m.damaged("header-length", g.kv_at[g.kv_order[0]][0] + 7, 0x80)  # the first key's u64 length: huge
     verify_case("gguf: a key length byte flipped (unreadable): header damaged, tensors still checked, all ok",
                 m.manifest, path, name, ["SHA-256 differs", "header"], {})
 
     # (b) one byte in the middle of each tensor.
-    for t in tensors:
-        if t["nbytes"] == 0:
-            continue
-        path, _ = m.copy("tensor-" + t["name"])
-        flip(path, t["offset"] + t["nbytes"] // 2)
-        verify_case("gguf: a byte of tensor %s flipped: named in the file's detail, the only tensor mismatched"
-                    % t["name"], m.manifest, path, name, ["SHA-256 differs", "damaged tensor '%s'" % t["name"]],
-                    {t["name"]: ("mismatch",)})
+    for t, path in tensor_flips(m, name, tensors, "gguf: a byte of tensor %s flipped: named in the file's detail, "
+                                "the only tensor mismatched"):
         if t is tensors[1]:
-            p = run(["verify", m.manifest, path])
-            expect("gguf: text output has 'MISMATCH  tensor %s: XXH3-128 differs'" % t["name"],
-                   p.returncode == 1 and re.search(r"^MISMATCH  tensor %s: XXH3-128 differs" % re.escape(t["name"]),
-                                                   p.stdout.decode("utf-8", "replace"), re.M) is not None,
-                   short(p.stdout))
+            text_says("gguf: text output has 'MISMATCH  tensor %s: XXH3-128 differs'" % t["name"], m.manifest, path,
+                      r"^MISMATCH  tensor %s: XXH3-128 differs" % re.escape(t["name"]), code=1)
             verify_case("gguf: verify PRISTINE COPY (two models) names the damaged tensor %s" % t["name"], m.path,
                         path, name, ["damaged tensor '%s'" % t["name"]], {t["name"]: ("mismatch",)})
 
@@ -647,8 +529,7 @@ def check_damage_gguf():
     if expect("gguf: the fixture has padding between two tensors", bool(gaps)):
         lo, hi = gaps[0]
         expect("gguf: the padding is zero bytes", b[lo:hi] == bytes(hi - lo))
-        path, _ = m.copy("padding")
-        flip(path, (lo + hi) // 2)
+        path = m.damaged("padding", (lo + hi) // 2)
         verify_case("gguf: a padding byte between tensors flipped (byte %d): padding or trailing bytes, all tensors ok"
                     % ((lo + hi) // 2), m.manifest, path, name, ["SHA-256 differs", "padding or trailing bytes"], {})
 
@@ -660,8 +541,7 @@ def check_damage_gguf():
     write(mt.manifest, p.stdout)
     if expect("gguf: ckpt hash reads a GGUF with trailing bytes", p.returncode == 0, short(p.stderr)):
         pristine_ok(mt)
-        path, _ = mt.copy("trailing-flip")
-        flip(path, os.path.getsize(path) - 10)
+        path = mt.damaged("trailing-flip", os.path.getsize(mt.path) - 10)
         verify_case("gguf: a trailing byte flipped: padding or trailing bytes, all tensors ok", mt.manifest, path,
                     name, ["SHA-256 differs", "padding or trailing bytes"], {})
         added = os.path.getsize(mt.path)
@@ -679,59 +559,41 @@ def check_damage_gguf():
                 ["size %d bytes, expected %d" % (cut, size), "truncated"], gone)
 
     # Rebuilt without one tensor, and with one more.
-    data = [(t["name"], gt["ne"], gt["type"], b[t["offset"]:t["offset"] + t["nbytes"]])
-            for t, gt in zip(tensors, g["tensors"])]
+    data = [(t["name"], x.type, x.ne, b[t["offset"]:t["offset"] + t["nbytes"]]) for t, x in zip(tensors, infos)]
     drop = data[3][0]
     path, _ = m.copy("without-" + drop)
-    write(path, gguf_build(b, g, [x for x in data if x[0] != drop]))
+    write(path, gguf_rebuilt(g, [x for x in data if x[0] != drop]))
     verify_case("gguf: rebuilt without tensor %s: it is missing, every other tensor ok" % drop, m.manifest, path,
                 name, [], {drop: ("missing",)})
-    p = run(["verify", m.manifest, path])
-    expect("gguf: text output has 'MISSING   tensor %s'" % drop,
-           re.search(r"^MISSING   tensor %s\b" % re.escape(drop), p.stdout.decode("utf-8", "replace"), re.M)
-           is not None, short(p.stdout))
+    text_says("gguf: text output has 'MISSING   tensor %s'" % drop, m.manifest, path,
+              r"^MISSING   tensor %s\b" % re.escape(drop))
     path, _ = m.copy("with-extra")
-    extra = ("zz.extra.weight", [4], 0, struct.pack("<4f", 1, 2, 3, 4))
-    write(path, gguf_build(b, g, data + [extra]))
+    extra = ("zz.extra.weight", "F32", [4], struct.pack("<4f", 1, 2, 3, 4))
+    write(path, gguf_rebuilt(g, data + [extra]))
     verify_case("gguf: rebuilt with an extra tensor: it is extra, every other tensor ok", m.manifest, path, name, [],
                 {extra[0]: ("extra",)})
-    p = run(["verify", m.manifest, path])
-    expect("gguf: text output has 'EXTRA     tensor %s'" % extra[0],
-           re.search(r"^EXTRA     tensor %s\b" % re.escape(extra[0]), p.stdout.decode("utf-8", "replace"), re.M)
-           is not None, short(p.stdout))
+    text_says("gguf: text output has 'EXTRA     tensor %s'" % extra[0], m.manifest, path,
+              r"^EXTRA     tensor %s\b" % re.escape(extra[0]))
     # The same layout rebuilt by this script is byte-identical to the fixture (the writer is right).
-    expect("gguf: this script's writer reproduces the fixture from its parts", gguf_build(b, g, data) == b)
+    expect("gguf: this script's writer reproduces the fixture from its parts", gguf_rebuilt(g, data) == b)
 
 
-def check_damage_safetensors():
-    name = "st-all-dtypes.safetensors"
-    m = Model("st", os.path.join(FIXTURES, name))
-    if not m.ok:
-        return
-    pristine_ok(m)
+def check_damage_safetensors(m, name):
     b = read(m.path)
-    n, meta, parts = st_parse(b)
+    n, meta, parts = st_parts(b)
     tensors = fixture_tensors(name)
     size = len(b)
 
-    path, _ = m.copy("header-string")
-    pos = b.index(b'"ckpt fixtures"', 8, 8 + n) + 4  # "ckpt fixtures" -> "ckpu fixtures"
-    flip(path, pos)
+    # "ckpt fixtures" -> "ckpu fixtures"
+    path = m.damaged("header-string", b.index(b'"ckpt fixtures"', 8, 8 + n) + 4)
     verify_case("safetensors: a __metadata__ string byte flipped: the header is damaged, every tensor ok",
                 m.manifest, path, name, ["SHA-256 differs", "header", "damaged"], {})
-    path, _ = m.copy("header-length")
-    flip(path, 7, 0x80)  # the u64 header length becomes huge
+    path = m.damaged("header-length", 7, 0x80)  # the u64 header length becomes huge
     verify_case("safetensors: a header length byte flipped (unreadable): header damaged, tensors all ok",
                 m.manifest, path, name, ["SHA-256 differs", "header"], {})
 
-    for t in tensors:
-        if t["nbytes"] == 0:
-            continue
-        path, _ = m.copy("tensor-" + t["name"])
-        flip(path, t["offset"] + t["nbytes"] // 2)
-        verify_case("safetensors: a byte of tensor %s flipped: named, the only tensor mismatched" % t["name"],
-                    m.manifest, path, name, ["SHA-256 differs", "damaged tensor '%s'" % t["name"]],
-                    {t["name"]: ("mismatch",)})
+    for t, path in tensor_flips(m, name, tensors, "safetensors: a byte of tensor %s flipped: named, the only "
+                                "tensor mismatched"):
         if t["name"] == "t_f32":
             verify_case("safetensors: verify PRISTINE COPY (two models) names the damaged tensor t_f32", m.path, path,
                         name, ["damaged tensor 't_f32'"], {"t_f32": ("mismatch",)})
@@ -754,12 +616,8 @@ def check_damage_safetensors():
                 name, [], {"zz_extra": ("extra",)})
 
 
-def check_damage_shards():
-    m = Model("shards", os.path.join(FIXTURES, "st-sharded"))
-    if not m.ok:
-        return
-    pristine_ok(m)
-    tensors = fixture_tensors("st-sharded")
+def check_damage_shards(m, name):
+    tensors = fixture_tensors(name)
     for shard in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
         t = [x for x in tensors if os.path.basename(x["file"]) == shard][2]
         path, d = m.copy("tensor-" + t["name"])
@@ -826,10 +684,8 @@ def check_sums_and_lfs():
     expect("verify SHA256SUMS DIR (one shard damaged): exit 1, that shard mismatch, the other ok",
            p.returncode == 1 and st == {shards[0]: "ok", shards[1]: "mismatch"},
            "exit %d, files %s: %s" % (p.returncode, st, short(p.stderr)))
-    p = run(["verify", sums, dmg])
-    expect("verify SHA256SUMS DIR text: 'MISMATCH  file %s'" % shards[1],
-           re.search(r"^MISMATCH  file %s" % re.escape(shards[1]), p.stdout.decode("utf-8", "replace"), re.M)
-           is not None, short(p.stdout))
+    text_says("verify SHA256SUMS DIR text: 'MISMATCH  file %s'" % shards[1], sums, dmg,
+              r"^MISMATCH  file %s" % re.escape(shards[1]))
     # A checksum file with a '*' (binary mode) marker and a file that is not part of the model.
     extra = write(os.path.join(d, "README.md"), b"not a model file\n")
     sums2 = write(tmp_path("SHA256SUMS-2"), ("%s *%s\n%s  README.md\n" % (sha256sum(os.path.join(d, shards[0])),
@@ -934,9 +790,9 @@ def check_gguf_hash():
     model = os.path.join(CORPUS, "gguf", name)
     r = ref("gguf/" + name)
     order = sorted(r["tensors"], key=lambda t: t["index"])
-    g = gguf_parse(read(model))
+    g = parse_gguf(read(model))
     expect("gguf-hash: this script's parser agrees with ref.json on the tensor order and offsets",
-           [(t["name"], t["offset"]) for t in g["tensors"]] == [(t["name"], t["offset"]) for t in order])
+           [(n, g.tensors[n].offset) for n in g.tensor_order] == [(t["name"], t["offset"]) for t in order])
     lines = []
     per = {}
     alldata = tmp_path("all-tensor-data.bin")
@@ -1027,7 +883,7 @@ def check_modelspec():
     d = new_dir("modelspec")
     good = write(os.path.join(d, "model.safetensors"),
                  st_build({"modelspec.sai_model_spec": "1.0.0", "modelspec.hash_sha256": want}, parts))
-    n, meta, _ = st_parse(read(good))
+    n, meta, _ = st_parts(read(good))
     expect("modelspec: the file written here carries 0x + SHA-256 of its data section",
            meta["modelspec.hash_sha256"] == "0x" + hashlib.sha256(read(good)[8 + n:]).hexdigest())
     p, doc = run_json(["verify", "--json", good])
@@ -1059,40 +915,34 @@ def check_modelspec():
 
 SECTIONS = [("1 file SHA-256", check_file_sha256), ("2 per-tensor hashes", check_tensor_hashes),
             ("3 model_digest", check_model_digest), ("4 threads", check_threads),
-            ("5a damage: GGUF", check_damage_gguf), ("5b damage: safetensors", check_damage_safetensors),
-            ("5c damage: 2-shard set", check_damage_shards), ("6 sha256sum, LFS, --sha256", check_sums_and_lfs),
-            ("7 llama-gguf-hash", check_gguf_hash), ("8 ModelSpec", check_modelspec)]
+            ("5a damage: GGUF", check_damage, check_damage_gguf, "gguf", "gguf-v3-le-align64.gguf"),
+            ("5b damage: safetensors", check_damage, check_damage_safetensors, "st", "st-all-dtypes.safetensors"),
+            ("5c damage: 2-shard set", check_damage, check_damage_shards, "shards", "st-sharded"),
+            ("6 sha256sum, LFS, --sha256", check_sums_and_lfs), ("7 llama-gguf-hash", check_gguf_hash),
+            ("8 ModelSpec", check_modelspec)]
 
 
 def main():
-    global CKPT, FIXTURES, CORPUS, TMP
+    global FIXTURES, CORPUS, TMP
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
-    CKPT = os.path.abspath(sys.argv[1])
+    C.ckpt = os.path.abspath(sys.argv[1])
     FIXTURES, CORPUS = os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
     for need in ("sha256sum", "sha1sum", "xxhsum", "dd"):
         if not shutil.which(need):
             print("check_integrity: %s not found (xxhsum: Debian package xxhash)" % need, file=sys.stderr)
             return 2
-    if not os.access(CKPT, os.X_OK) or not os.path.isfile(os.path.join(FIXTURES, "expect.json")) \
+    if not os.access(C.ckpt, os.X_OK) or not os.path.isfile(os.path.join(FIXTURES, "expect.json")) \
             or not os.path.isfile(os.path.join(CORPUS, "MANIFEST.json")):
         print(__doc__, file=sys.stderr)
         return 2
-    TMP = tempfile.mkdtemp(prefix="ckpt-integrity-")
-    try:
-        for title, fn in SECTIONS:
+    with checklib.temp_dir("ckpt-integrity-") as TMP:
+        for title, fn, *args in SECTIONS:
             print("-- %s" % title)
-            try:
-                fn()
-            except Exception as e:  # a broken step is a failure, the other sections still run
-                expect("%s: ran to the end" % title, False, "%s: %s" % (type(e).__name__, e))
-                traceback.print_exc(limit=3, file=sys.stdout)
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("integrity: %d checks, %d failure(s)" % (n_checks, len(failures)))
-    return 1 if failures else 0
-
+            C.guard(title, fn, *args)
+    print("integrity: %d checks, %d failure(s)" % (C.n, len(C.failures)))
+    return 1 if C.failures else 0
 
 if __name__ == "__main__":
     sys.exit(main())

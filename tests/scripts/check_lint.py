@@ -25,41 +25,40 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+from checklib import SANITIZER, Checks, run  # noqa: E402
+
 TIMEOUT = 20
 FIELDS = ("severity", "code", "message", "file", "offset", "tensor", "key")
-SANITIZER = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==\d+==ERROR)")
 RESULT = re.compile(r"^result\s+(\d+) errors?, (\d+) warnings?, (\d+) infos?$")
 LINE = re.compile(r"^\s+(error|warning|info)\s+(\S+)\s")
 
 
-class Checker:
+class Lint(Checks):
+    """The checks of `ckpt lint`; only the failed ones are printed."""
+
     def __init__(self, ckpt):
-        self.ckpt = ckpt
-        self.checks = 0
-        self.failures = []
+        super().__init__(ckpt, timeout=TIMEOUT, quiet=True)
 
-    def check(self, ok, what, detail=""):
-        self.checks += 1
-        if not ok:
-            msg = "FAIL %s%s" % (what, (": " + detail) if detail else "")
-            self.failures.append(msg)
-            print(msg)
-            sys.stdout.flush()
-        return ok
-
-    def run(self, args, cwd):
-        env = dict(os.environ, NO_COLOR="1")
+    def lint(self, args, cwd):
+        """ckpt lint --no-progress ARGS from cwd, NO_COLOR=1: (exit code, or None after a timeout; stdout; stderr)."""
         try:
-            p = subprocess.run([self.ckpt, "lint", "--no-progress"] + args, cwd=cwd, env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=TIMEOUT)
+            p = run([self.ckpt, "lint", "--no-progress"] + args, cwd=cwd, env={"NO_COLOR": "1"}, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             return None, "", "timed out after %d s" % TIMEOUT
         out = p.stdout.decode("utf-8", "replace")
         err = p.stderr.decode("utf-8", "replace")
         if SANITIZER.search(err):
-            self.check(False, "ckpt lint %s" % " ".join(args), "sanitizer report: " + err[:400])
+            self.expect("ckpt lint %s" % " ".join(args), False, "sanitizer report: " + err[:400])
         return p.returncode, out, err
+
+    def document(self, what, out):
+        """stdout parsed as one JSON document, or None after a failed check."""
+        try:
+            return json.loads(out)
+        except ValueError as e:
+            self.expect(what + ": stdout is one JSON document", False, "%s: %r" % (e, out[:200]))
+            return None
 
 
 def norm_file(f):
@@ -76,19 +75,19 @@ def show(keys):
 
 def check_document(c, what, doc, n_models):
     """Fields and types of a ckpt.lint/1 document. Returns the findings list (or [])."""
-    if not c.check(isinstance(doc, dict) and doc.get("schema") == "ckpt.lint/1", what + ": schema ckpt.lint/1"):
+    if not c.expect(what + ": schema ckpt.lint/1", isinstance(doc, dict) and doc.get("schema") == "ckpt.lint/1"):
         return []
     models = doc.get("models")
     findings = doc.get("findings")
-    c.check(isinstance(models, list) and len(models) == n_models, what + ": models[] has %d entries" % n_models,
-            repr(models)[:200])
-    if not c.check(isinstance(findings, list), what + ": findings is a list"):
+    c.expect(what + ": models[] has %d entries" % n_models, isinstance(models, list) and len(models) == n_models,
+             repr(models)[:200])
+    if not c.expect(what + ": findings is a list", isinstance(findings, list)):
         return []
     for m in models or []:
-        c.check(isinstance(m, dict) and isinstance(m.get("path"), str) and
-                all(isinstance(m.get(k), int) and not isinstance(m.get(k), bool) and m.get(k) >= 0
-                    for k in ("errors", "warnings", "infos")),
-                what + ": model entry {path: str, errors/warnings/infos: int >= 0}", repr(m)[:200])
+        c.expect(what + ": model entry {path: str, errors/warnings/infos: int >= 0}",
+                 isinstance(m, dict) and isinstance(m.get("path"), str) and
+                 all(isinstance(m.get(k), int) and not isinstance(m.get(k), bool) and m.get(k) >= 0
+                     for k in ("errors", "warnings", "infos")), repr(m)[:200])
     bad = []
     for f in findings:
         ok = (isinstance(f, dict) and set(FIELDS) <= set(f) and f["severity"] in ("error", "warning", "info") and
@@ -100,14 +99,14 @@ def check_document(c, what, doc, n_models):
               (f["key"] is None or isinstance(f["key"], str)))
         if not ok:
             bad.append(f)
-    c.check(not bad, what + ": every finding has severity/code/message/file/offset/tensor/key of the right types",
-            repr(bad[:2])[:300])
+    c.expect(what + ": every finding has severity/code/message/file/offset/tensor/key of the right types", not bad,
+             repr(bad[:2])[:300])
     if n_models == 1 and isinstance(models, list) and len(models) == 1 and isinstance(models[0], dict):
         cnt = collections.Counter(f.get("severity") for f in findings if isinstance(f, dict))
         got = (models[0].get("errors"), models[0].get("warnings"), models[0].get("infos"))
         want = (cnt["error"], cnt["warning"], cnt["info"])
-        c.check(got == want, what + ": models[0] counts agree with the findings",
-                "models[0] says %s, findings hold %s" % (got, want))
+        c.expect(what + ": models[0] counts agree with the findings", got == want,
+                 "models[0] says %s, findings hold %s" % (got, want))
     return [f for f in findings if isinstance(f, dict) and set(FIELDS) <= set(f)]
 
 
@@ -118,56 +117,54 @@ def check_fixture(c, lint_dir, fx):
                            (["--strict", "--no-data"], "no_data_strict")):
         what = "%s [%s] lint %s" % (fx["id"], path, " ".join(opts + ["--json"]))
         expected = [f for f in expected_all if not (opts and "--no-data" in opts and f["code"].startswith("data."))]
-        rc, out, err = c.run(opts + ["--json", path], lint_dir)
+        rc, out, err = c.lint(opts + ["--json", path], lint_dir)
         if rc is None:
-            c.check(False, what, err)
+            c.expect(what, False, err)
             continue
-        c.check(rc == fx["exit"][exit_key], what + ": exit code", "expected %d, got %d (stderr: %s)"
-                % (fx["exit"][exit_key], rc, err.strip()[:300]))
-        try:
-            doc = json.loads(out)
-        except ValueError as e:
-            c.check(False, what + ": stdout is one JSON document", "%s: %r" % (e, out[:200]))
+        c.expect(what + ": exit code", rc == fx["exit"][exit_key], "expected %d, got %d (stderr: %s)"
+                 % (fx["exit"][exit_key], rc, err.strip()[:300]))
+        doc = c.document(what, out)
+        if doc is None:
             continue
         got = check_document(c, what, doc, 1)
         want_c = collections.Counter(key_of(f) for f in expected)
         got_c = collections.Counter(key_of(f) for f in got)
         missing = sorted((want_c - got_c).elements(), key=repr)
         extra = sorted((got_c - want_c).elements(), key=repr)
-        c.check(not missing and not extra, what + ": findings",
-                ("missing: %s" % show(missing) if missing else "") +
-                (" | " if missing and extra else "") + ("unexpected: %s" % show(extra) if extra else ""))
+        c.expect(what + ": findings", not missing and not extra,
+                 ("missing: %s" % show(missing) if missing else "") +
+                 (" | " if missing and extra else "") + ("unexpected: %s" % show(extra) if extra else ""))
         for f in expected:
             s = f.get("message_contains")
             if not s:
                 continue
             k = key_of(f)
             msgs = [g["message"] for g in got if key_of(g) == k]
-            c.check(any(s in m for m in msgs), what + ": a %s finding says %r" % (f["code"], s), repr(msgs)[:300])
+            c.expect(what + ": a %s finding says %r" % (f["code"], s), any(s in m for m in msgs), repr(msgs)[:300])
         if opts:
             continue
         # the text report
         what = "%s [%s] lint (text)" % (fx["id"], path)
-        rc2, text, err2 = c.run([path], lint_dir)
-        c.check(rc2 == rc, what + ": same exit code as --json", "%s vs %s" % (rc2, rc))
+        rc2, text, err2 = c.lint([path], lint_dir)
+        c.expect(what + ": same exit code as --json", rc2 == rc, "%s vs %s" % (rc2, rc))
         lines = text.rstrip("\n").split("\n")
-        c.check(lines[0].startswith("lint") and path in lines[0], what + ": first line names the model",
-                repr(lines[0])[:200])
+        c.expect(what + ": first line names the model", lines[0].startswith("lint") and path in lines[0],
+                 repr(lines[0])[:200])
         m = RESULT.match(lines[-1])
-        if c.check(m is not None, what + ": last line is 'result  N errors, N warnings, N infos'",
-                   repr(lines[-1])[:200]):
+        if c.expect(what + ": last line is 'result  N errors, N warnings, N infos'", m is not None,
+                    repr(lines[-1])[:200]):
             cnt = collections.Counter(f["severity"] for f in expected)
             got_n = tuple(int(x) for x in m.groups())
-            c.check(got_n == (cnt["error"], cnt["warning"], cnt["info"]), what + ": result line counts",
-                    "expected %s, got %s" % ((cnt["error"], cnt["warning"], cnt["info"]), got_n))
+            c.expect(what + ": result line counts", got_n == (cnt["error"], cnt["warning"], cnt["info"]),
+                     "expected %s, got %s" % ((cnt["error"], cnt["warning"], cnt["info"]), got_n))
         body = lines[1:-1]
         parsed = [LINE.match(ln) for ln in body]
-        c.check(all(parsed), what + ": every line between is a finding",
-                repr([ln for ln, p in zip(body, parsed) if not p][:2])[:300])
+        c.expect(what + ": every line between is a finding", all(parsed),
+                 repr([ln for ln, p in zip(body, parsed) if not p][:2])[:300])
         text_codes = collections.Counter((p.group(1), p.group(2)) for p in parsed if p)
         want_codes = collections.Counter((f["severity"], f["code"]) for f in expected)
-        c.check(text_codes == want_codes, what + ": one line per finding, naming its severity and code",
-                "expected %s, got %s" % (dict(want_codes), dict(text_codes)))
+        c.expect(what + ": one line per finding, naming its severity and code", text_codes == want_codes,
+                 "expected %s, got %s" % (dict(want_codes), dict(text_codes)))
 
 
 def check_malformed(c, mal_dir):
@@ -178,28 +175,26 @@ def check_malformed(c, mal_dir):
         path = case["path"]
         codes = [case["code"]] + list(case.get("codes", []))
         what = "malformed %s [%s]" % (case["name"], path)
-        rc, out, err = c.run(["--json", path], mal_dir)
+        rc, out, err = c.lint(["--json", path], mal_dir)
         if rc is None:
-            c.check(False, what, err)
+            c.expect(what, False, err)
             continue
         if case["code"] in ("io.open", "io.not_regular"):
             # cannot be opened at all: trouble, not a finding
-            c.check(rc == 2, what + ": exit 2 (cannot be opened)", "got %d" % rc)
-            c.check(out == "", what + ": no JSON on stdout", repr(out[:100]))
-            c.check(any("[%s]" % k in err for k in codes), what + ": stderr names [%s]" % case["code"],
-                    repr(err[:200]))
+            c.expect(what + ": exit 2 (cannot be opened)", rc == 2, "got %d" % rc)
+            c.expect(what + ": no JSON on stdout", out == "", repr(out[:100]))
+            c.expect(what + ": stderr names [%s]" % case["code"], any("[%s]" % k in err for k in codes),
+                     repr(err[:200]))
             continue
-        c.check(rc == 1, what + ": exit 1", "got %d (stderr: %s)" % (rc, err.strip()[:200]))
-        try:
-            doc = json.loads(out)
-        except ValueError as e:
-            c.check(False, what + ": stdout is one JSON document", "%s: %r" % (e, out[:200]))
+        c.expect(what + ": exit 1", rc == 1, "got %d (stderr: %s)" % (rc, err.strip()[:200]))
+        doc = c.document(what, out)
+        if doc is None:
             continue
         got = check_document(c, what, doc, 1)
-        c.check(any(f["severity"] == "error" for f in got), what + ": at least one error finding")
+        c.expect(what + ": at least one error finding", any(f["severity"] == "error" for f in got))
         got_codes = [f["code"] for f in got]
-        if not c.check(any(k in got_codes for k in codes), what + ": %s among the findings" % " or ".join(codes),
-                       "got %s" % got_codes):
+        if not c.expect(what + ": %s among the findings" % " or ".join(codes), any(k in got_codes for k in codes),
+                        "got %s" % got_codes):
             differ.append((case["name"], case["code"], [f["code"] for f in got if f["severity"] == "error"]))
     if differ:
         print("malformed cases whose expected code is not among lint's findings (%d):" % len(differ))
@@ -209,26 +204,26 @@ def check_malformed(c, mal_dir):
 
 def check_misc(c, lint_dir, fixtures):
     # a path that does not exist
-    rc, out, err = c.run(["--json", "does/not/exist.gguf"], lint_dir)
-    c.check(rc == 2, "lint of a path that does not exist: exit 2", "got %s" % rc)
-    c.check("[io.open]" in err, "lint of a path that does not exist: [io.open] on stderr", repr(err[:200]))
+    rc, out, err = c.lint(["--json", "does/not/exist.gguf"], lint_dir)
+    c.expect("lint of a path that does not exist: exit 2", rc == 2, "got %s" % rc)
+    c.expect("lint of a path that does not exist: [io.open] on stderr", "[io.open]" in err, repr(err[:200]))
     # several models: one document, findings of all
     by_id = {f["id"]: f for f in fixtures}
     picks = [by_id[i] for i in ("clean", "nan", "st_template") if i in by_id]
     if len(picks) == 3:
-        rc, out, err = c.run(["--json"] + [f["path"] for f in picks], lint_dir)
+        rc, out, err = c.lint(["--json"] + [f["path"] for f in picks], lint_dir)
         want_rc = max(f["exit"]["default"] for f in picks)
-        c.check(rc == want_rc, "lint of 3 models: exit code", "expected %d, got %s" % (want_rc, rc))
+        c.expect("lint of 3 models: exit code", rc == want_rc, "expected %d, got %s" % (want_rc, rc))
         try:
             doc = json.loads(out)
         except ValueError as e:
-            c.check(False, "lint of 3 models: one JSON document", str(e))
+            c.expect("lint of 3 models: one JSON document", False, str(e))
             return
         got = check_document(c, "lint of 3 models", doc, 3)
         want = collections.Counter(key_of(f) for p in picks for f in p["findings"])
-        c.check(collections.Counter(key_of(f) for f in got) == want, "lint of 3 models: the findings of all three")
+        c.expect("lint of 3 models: the findings of all three", collections.Counter(key_of(f) for f in got) == want)
         paths = [m.get("path") for m in doc.get("models", []) if isinstance(m, dict)]
-        c.check(paths == [f["path"] for f in picks], "lint of 3 models: models[] in argument order", repr(paths))
+        c.expect("lint of 3 models: models[] in argument order", paths == [f["path"] for f in picks], repr(paths))
 
 
 def main(argv):
@@ -247,7 +242,7 @@ def main(argv):
         print("check_lint: cannot read %s/expect.json: %s" % (lint_dir, e), file=sys.stderr)
         return 2
     t0 = time.time()
-    c = Checker(ckpt)
+    c = Lint(ckpt)
     for fx in expect["fixtures"]:
         before = len(c.failures)
         check_fixture(c, lint_dir, fx)
@@ -255,7 +250,7 @@ def main(argv):
         sys.stdout.flush()
     check_misc(c, lint_dir, expect["fixtures"])
     check_malformed(c, mal_dir)
-    print("%d checks, %d failures (%d fixtures, %.1f s)" % (c.checks, len(c.failures), len(expect["fixtures"]),
+    print("%d checks, %d failures (%d fixtures, %.1f s)" % (c.n, len(c.failures), len(expect["fixtures"]),
                                                            time.time() - t0))
     return 1 if c.failures else 0
 

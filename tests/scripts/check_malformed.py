@@ -22,23 +22,18 @@ exits 0 when every case passes, 1 on any failure, 2 on a usage error.
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 
-SANITIZER = re.compile(
-    r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-    r"MemorySanitizer|ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer|"
-    r"==\d+==ERROR)")
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+from checklib import SANITIZER, run  # noqa: E402
 
 
 def check_case(binary, command, outdir, case, timeout):
     """Returns (ok, message)."""
     path = case["path"]
     try:
-        p = subprocess.run([binary, command, path], cwd=outdir,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=timeout)
+        p = run([binary, command, path], cwd=outdir, timeout=timeout)
     except subprocess.TimeoutExpired:
         return False, "timed out after %g s (a hang)" % timeout
     except OSError as e:

@@ -17,18 +17,15 @@ import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True   # importing checklib leaves no __pycache__ in the source tree
+from checklib import output  # noqa: E402
+
 REL = 1e-6
 failures = []
 
 
 def stats(ckpt, path, *args, env=None):
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    r = subprocess.run([ckpt, "stats", "--json"] + list(args) + [path], capture_output=True, timeout=300, env=e)
-    if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()))
-    return r.stdout
+    return output([ckpt, "stats", "--json"] + list(args) + [path], env=env)
 
 
 def close(ref, got):
