@@ -30,56 +30,35 @@
 # anonymous memory (RssAnon, sampled every 5 ms), which must stay well under the input's size.
 # Prints a table and replaces the "## convert" section of bench/RESULTS.md (other sections are kept).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 GOAL_CP=1.5
 GOAL_Q8_GBS=1.0
-orig_pwd=$PWD
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-abs() { # a path given relative to the caller's directory, made absolute
-	case "$1" in /*) printf '%s\n' "$1" ;; */*) printf '%s\n' "$orig_pwd/$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-label() { # how a path is shown in the report: relative to the repo root, or just its name
-	case "$1" in "$root"/*) printf '%s\n' "${1#"$root"/}" ;; */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-if [ -n "${CKPT:-}" ]; then CKPT=$(abs "$CKPT"); else CKPT=$root/build/ckpt; fi
-if [ -n "${BENCH_DIR:-}" ]; then dir=$(abs "$BENCH_DIR"); else dir=$root/build/bench; fi
-ckpt_label=$(label "$CKPT")
-RUNS=${1:-${RUNS:-5}}
-Q4K_RUNS=${Q4K_RUNS:-3}
-case "$RUNS" in '' | *[!0-9]* | 0) echo "bench_convert: RUNS must be a positive integer" >&2; exit 2 ;; esac
-case "$Q4K_RUNS" in '' | *[!0-9]* | 0) echo "bench_convert: Q4K_RUNS must be a positive integer" >&2; exit 2 ;; esac
-cd "$root"
-
-die() { echo "bench_convert: $*" >&2; exit 2; }
-command -v python3 >/dev/null || die "python3 not found"
-[ -x "$CKPT" ] || die "$ckpt_label is not an executable (build it first, or set CKPT)"
-"$CKPT" convert --help >/dev/null 2>&1 || die "'$ckpt_label convert --help' failed: this ckpt has no convert command"
+dir=$(env_path BENCH_DIR build/bench)
+count RUNS 5 "${1:-}"
+count Q4K_RUNS 3
+need_ckpt convert
 
 in_name=bf16-2g.safetensors
 in=$dir/$in_name
 in_label=$(label "$in")
-if [ ! -s "$in" ]; then
-	echo "bench_convert: generating $in_label" >&2
-	python3 bench/gen_stats_models.py "$dir" "$in_name"
-fi
-size=$(wc -c <"$in" | tr -d ' ')
+ensure_file "$in" bench/gen_stats_models.py "$dir" "$in_name"
+size=$(fsize "$in")
 
 out=$dir/convert-out
 out_label=$(label "$out")
 rm -rf "$out"
 mkdir -p "$out"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" "$out"' EXIT
+make_tmp "$out"
 # One output at a time, at most the input's size (BF16 kept; the GGUF header is smaller than 64 MiB).
 avail_kb=$(df -Pk "$out" | awk 'NR == 2 { print $4 }')
 need_kb=$((size / 1024 + 65536))
 [ "$avail_kb" -ge "$need_kb" ] ||
 	die "$out_label: $((avail_kb / 1024)) MiB free, $((need_kb / 1024)) MiB needed (one output as large as the input)"
 
-load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-echo "bench_convert: warming the page cache (reading $in_label once)" >&2
-cat "$in" >/dev/null
+load=$(loadavg)
+warm_cache "$in_label" "$in"
 
 # The commands: NAME, output file, argv. Every run writes a new output file in $out.
 ck_bf16=("$CKPT" convert --quiet "$in" "$out/bf16.gguf")
@@ -91,40 +70,17 @@ ck_q8=("$CKPT" convert --quiet --dtype q8_0 "$in" "$out/q8_0.gguf")
 ck_q4k=("$CKPT" convert --quiet --dtype q4_k "$in" "$out/q4_k.gguf")
 
 # ----- checks, once, untimed: each ckpt output opens with the expected dtypes; peak memory -----
-# measure OUT CMD...: run CMD with stdout to OUT; print "max RSS KB<TAB>peak RssAnon KB<TAB>seconds"
-measure() {
-	python3 - "$@" <<'EOF'
-import resource, subprocess, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
-anon = 0
-t = time.perf_counter()
-with open(out, "wb") as f:
-    p = subprocess.Popen(cmd, stdout=f)
-    status = "/proc/%d/status" % p.pid
-    while p.poll() is None:
-        try:
-            for line in open(status):
-                if line.startswith("RssAnon:"):
-                    anon = max(anon, int(line.split()[1]))
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-secs = time.perf_counter() - t
-if p.returncode != 0:
-    sys.exit("exit status %d" % p.returncode)
-print("%d\t%d\t%.3f" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, anon, secs))
-EOF
-}
+# peak --anon OUT CMD... prints "max RSS KB<TAB>peak RssAnon KB<TAB>seconds"
 "$CKPT" hash --json --no-file-hash "$in" >"$tmp/in.hash.json" || die "'$ckpt_label hash --json --no-file-hash $in_label' failed"
 : >"$tmp/checks"
 for kind in bf16 q8_0 q4_k; do
 	o=$out/$kind.gguf
 	dtype_opt=()
 	[ "$kind" = bf16 ] || dtype_opt=(--dtype "$kind")
-	echo "bench_convert: checking $ckpt_label convert ${dtype_opt[*]:-(BF16 kept)}: once with --json, output inspected" >&2
+	echo "$prog: checking $ckpt_label convert ${dtype_opt[*]:-(BF16 kept)}: once with --json, output inspected" >&2
 	rm -f "$o"
 	sync
-	m=$(measure "$tmp/$kind.convert.json" "$CKPT" convert --json "${dtype_opt[@]}" "$in" "$o") ||
+	m=$(peak --anon "$tmp/$kind.convert.json" "$CKPT" convert --json "${dtype_opt[@]}" "$in" "$o") ||
 		die "'$ckpt_label convert --json ${dtype_opt[*]} $in_label $(label "$o")' failed"
 	"$CKPT" inspect --json "$o" >"$tmp/$kind.inspect.json" 2>"$tmp/$kind.inspect.err" || true
 	if [ "$kind" = bf16 ]; then
@@ -209,84 +165,37 @@ EOF
 done
 
 # ----- timing -----
-# time_cmd NAME RUNS WARMUP OUTFILE CMD...: before each run OUTFILE is removed and sync run (untimed);
-# appends "NAME<TAB>median<TAB>runs<TAB>user<TAB>sys" (user and sys: mean seconds a run) to $tmp/medians
-: >"$tmp/medians"
-# shellcheck disable=SC2016 # $1 is the prepare script's argument
-printf '%s\n' 'rm -f -- "$1" && sync' >"$tmp/prepare.sh"
-if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
-	method="hyperfine $(hyperfine --version | awk '{print $2}'), output discarded, --prepare removing the previous output and running sync"
-	time_cmd() {
-		local name=$1 runs=$2 warm=$3 file=$4
-		shift 4
-		hyperfine -N --style basic --warmup "$warm" --runs "$runs" --export-json "$tmp/h.json" \
-			--prepare "$(printf '%q ' sh "$tmp/prepare.sh" "$file")" \
-			-n "$name" "$(printf '%q ' "$@")" >&2
-		rm -f "$file"
-		python3 - "$tmp/h.json" "$name" "$runs" >>"$tmp/medians" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%s\t%r\t%s\t%r\t%r" % (sys.argv[2], r["median"], sys.argv[3], r["user"], r["system"]))
-EOF
-	}
-else
-	method="python timing loop (subprocess + perf_counter), output discarded, the previous output removed and sync run before each run"
-	time_cmd() {
-		python3 - "$tmp/prepare.sh" "$@" >>"$tmp/medians" <<'EOF'
-import resource, statistics, subprocess, sys, time
-prep, name, runs, warm, file, cmd = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:]
-def run():
-    subprocess.run(["sh", prep, file], check=True)
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    t = time.perf_counter() - t
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return t, r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
-for _ in range(warm):
-    run()
-ts = [run() for _ in range(runs)]
-subprocess.run(["rm", "-f", "--", file], check=True)
-w = [x[0] for x in ts]
-print("  %-10s median %.4f s  min %.4f  max %.4f" % (name, statistics.median(w), min(w), max(w)), file=sys.stderr)
-print("%s\t%r\t%d\t%r\t%r" % (name, statistics.median(w), runs, statistics.mean(x[1] for x in ts),
-                              statistics.mean(x[2] for x in ts)))
-EOF
-	}
-fi
+# before each run (warm-up runs included) the previous output is removed and sync run (time_cmd --fresh);
+# user and sys (mean seconds a run) are used here
+time_opts=(--quiet)
+method=$(timing_method "output discarded, --prepare removing the previous output and running sync" \
+	"output discarded, the previous output removed and sync run before each run")
 # the goal's commands run back to back, so that a change in the machine's load between them is unlikely;
 # Q4_K has no warm-up run (a run takes tens of seconds; the input is warm already)
-time_cmd bf16 "$RUNS" 1 "$out/bf16.gguf" "${ck_bf16[@]}"
-time_cmd cp "$RUNS" 1 "$out/cp.bin" "${cp_plain[@]}"
-time_cmd bf16nosync "$RUNS" 1 "$out/bf16-nosync.gguf" "${ck_bf16_nosync[@]}"
-time_cmd cpsync "$RUNS" 1 "$out/cp-sync.bin" "${cp_sync[@]}"
-time_cmd q8_0 "$RUNS" 1 "$out/q8_0.gguf" "${ck_q8[@]}"
-time_cmd q4_k "$Q4K_RUNS" 0 "$out/q4_k.gguf" "${ck_q4k[@]}"
+time_cmd --fresh "$out/bf16.gguf" bf16 "$RUNS" 1 "${ck_bf16[@]}"
+time_cmd --fresh "$out/cp.bin" cp "$RUNS" 1 "${cp_plain[@]}"
+time_cmd --fresh "$out/bf16-nosync.gguf" bf16nosync "$RUNS" 1 "${ck_bf16_nosync[@]}"
+time_cmd --fresh "$out/cp-sync.bin" cpsync "$RUNS" 1 "${cp_sync[@]}"
+time_cmd --fresh "$out/q8_0.gguf" q8_0 "$RUNS" 1 "${ck_q8[@]}"
+time_cmd --fresh "$out/q4_k.gguf" q4_k "$Q4K_RUNS" 0 "${ck_q4k[@]}"
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-ver_cp=$(cp --version | head -n1 | awk '{print $NF}')
+load_end=$(loadavg)
+ver_cp=$(cp --version | awk 'NR == 1 { print $NF }')
 fs=$(df -PT "$out" | awk 'NR == 2 { print $2 }')
 avail_gb=$(df -Pk "$out" | awk 'NR == 2 { printf "%.0f", $4 / 1048576 }')
-cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*: *//' || true)
-[ -n "$cpu" ] || cpu=$(uname -m)
-ncpu=$(nproc)
 mem=$(awk '/^MemTotal:/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo "RAM unknown")
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-python3 - "$tmp/medians" "$tmp/checks" "$GOAL_CP" "$GOAL_Q8_GBS" "$ckpt_label" "$method" "$when" "$ncpu" "$cpu" \
-	"$mem" "$load" "$load_end" "$in_label" "$size" "$out_label" "$fs" "$avail_gb" "$ver_cp" \
-	bench/RESULTS.md >"$tmp/verdict" <<'EOF'
-import os, re, sys
-(medians, checks, goal_cp, goal_q8, ckpt_label, method, when, ncpu, cpu, mem, load, load_end, in_label, size,
- out_label, fs, avail_gb, ver_cp, results) = sys.argv[1:]
+report convert '^all goals: met$' "$tmp/medians" "$tmp/checks" "$GOAL_CP" "$GOAL_Q8_GBS" "$ckpt_label" "$method" \
+	"$(now_utc)" "$(machine "$mem")" "$load" "$load_end" "$in_label" "$size" "$out_label" "$fs" "$avail_gb" \
+	"$ver_cp" <<'EOF'
+import sys
+import common
+(medians, checks, goal_cp, goal_q8, ckpt_label, method, when, machine, load, load_end, in_label, size,
+ out_label, fs, avail_gb, ver_cp) = sys.argv[1:]
 goal_cp, goal_q8, size = float(goal_cp), float(goal_q8), int(size)
-t, runs, usr, sy = {}, {}, {}, {}
-for line in open(medians):
-    name, med, n, u, s = line.rstrip("\n").split("\t")
-    t[name], runs[name], usr[name], sy[name] = float(med), int(n), float(u), float(s)
+t, runs, usr, sy = common.read_medians(medians)
 chk = {}
-for line in open(checks):
-    kind, ok, rss, anon, snr, out_bytes, secs, detail = line.rstrip("\n").split("\t")
+for kind, ok, rss, anon, snr, out_bytes, secs, detail in common.read_tsv(checks):
     chk[kind] = (ok == "yes", int(rss), int(anon), snr, int(out_bytes), detail)
 checks_ok = all(c[0] for c in chk.values())
 
@@ -327,9 +236,7 @@ for desc, n, x, gbs, u, s, ob, rc, rs in rows:
 for kind, (ok, rss, anon, snr, ob, detail) in chk.items():
     print("check %s: %s (%s); peak RSS %.0f MB, peak anonymous %.0f MB"
           % (names[kind], "ok" if ok else "FAILED", detail, rss / 1024, anon / 1024))
-for v in verdicts:
-    print(v.replace("`", ""))
-print("all goals: %s" % ("met" if all_met else "NOT met"))
+common.print_verdicts(verdicts, all_met)
 
 lines = [
     "## convert",
@@ -348,8 +255,7 @@ lines = [
     "`bash bench/bench_convert.sh`.",
     "",
     "- date: %s" % when,
-    "- machine: %s cores (nproc), %s, %s; load average at start: %s, at the end: %s"
-    % (ncpu, cpu, mem, load, load_end),
+    "- machine: %s; load average at start: %s, at the end: %s" % (machine, load, load_end),
     "- input: `%s`, %s bytes; outputs in `%s` (%s, %s GB free after the run)"
     % (in_label, format(size, ","), out_label, fs, avail_gb),
     "- timing: median of the runs shown per command, %s; 1 warm-up run each except Q4_K (none: a run"
@@ -365,33 +271,10 @@ lines += [
     "in GB/s: the input's bytes over the median time. user and sys: mean CPU seconds a run (all threads)."
     " x cp and x cp+sync: the median time over that of `cp` and of `cp && sync`.",
     "",
-    "| command | runs | median (s) | in GB/s | user (s) | sys (s) | output bytes | x cp | x cp+sync |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-] + ["| %s | %d | %.4f | %.2f | %.2f | %.2f | %s | %.2fx | %.2fx |" % r for r in rows] + [
-    "",
+] + common.md_table(["command", "runs", "median (s)", "in GB/s", "user (s)", "sys (s)", "output bytes", "x cp", "x cp+sync"],
+                    "| %s | %d | %.4f | %.2f | %.2f | %.2f | %s | %.2fx | %.2fx |", rows) + common.goals_block(
     "Goals: `ckpt convert` keeping BF16 within %gx the time of `cp` (plain cp, as the issue says; the ratio"
     " to `cp && sync` is shown beside it); `--dtype q8_0` at %g GB/s of input or better." % (goal_cp, goal_q8),
-    "",
-] + ["- %s." % v for v in verdicts] + [
-    "",
-    "Result: %s." % ("all goals met" if met_cp and met_q8 else "NOT all goals met")
-    + ("" if checks_ok else " A check FAILED: see the check lines above."),
-    "",
-]
-section = "\n".join(lines)
-text = open(results, encoding="utf-8").read() if os.path.exists(results) else "# Benchmarks\n\n"
-m = re.search(r"^## convert[ \t]*$", text, flags=re.M)
-if m:
-    nxt = re.search(r"^## ", text[m.end():], flags=re.M)
-    end = m.end() + nxt.start() if nxt else len(text)
-    text = text[:m.start()] + section + ("\n" if nxt else "") + text[end:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(results + ".tmp", "w", encoding="utf-8").write(text)
-os.replace(results + ".tmp", results)
+    verdicts, met_cp and met_q8, None if checks_ok else "A check FAILED: see the check lines above.")
+common.write_section("convert", lines)
 EOF
-cat "$tmp/verdict"
-echo "bench_convert: wrote the \"## convert\" section of bench/RESULTS.md" >&2
-if [ -n "${BENCH_ENFORCE:-}" ] && ! grep -q '^all goals: met$' "$tmp/verdict"; then
-	exit 1
-fi

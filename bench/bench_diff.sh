@@ -25,82 +25,37 @@
 # found): the timing accepts exit status 1.
 # Prints a table and replaces the "## diff" section of bench/RESULTS.md (other sections are kept).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 GOAL_NUMPY=10
 GOAL_CAT=1.5
 TOL_COSINE=1e-12
 TOL_REL_L2=1e-9
-PY=/usr/bin/python3
-orig_pwd=$PWD
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-abs() { # a path given relative to the caller's directory, made absolute
-	case "$1" in /*) printf '%s\n' "$1" ;; */*) printf '%s\n' "$orig_pwd/$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-label() { # how a path is shown in the report: relative to the repo root, or just its name
-	case "$1" in "$root"/*) printf '%s\n' "${1#"$root"/}" ;; */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-if [ -n "${CKPT:-}" ]; then CKPT=$(abs "$CKPT"); else CKPT=$root/build/ckpt; fi
-if [ -n "${BENCH_DIR:-}" ]; then dir=$(abs "$BENCH_DIR"); else dir=$root/build/bench; fi
-ckpt_label=$(label "$CKPT")
-RUNS=${1:-${RUNS:-5}}
-NUMPY_RUNS=${NUMPY_RUNS:-3}
-case "$RUNS" in '' | *[!0-9]* | 0) echo "bench_diff: RUNS must be a positive integer" >&2; exit 2 ;; esac
-case "$NUMPY_RUNS" in '' | *[!0-9]* | 0) echo "bench_diff: NUMPY_RUNS must be a positive integer" >&2; exit 2 ;; esac
-cd "$root"
-
-die() { echo "bench_diff: $*" >&2; exit 2; }
-installed=()
-command -v python3 >/dev/null || die "python3 not found"
-[ -x "$PY" ] || die "$PY not found (the numpy peer runs under Debian's python3)"
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-	echo "bench_diff: numpy is missing for $PY: installing python3-numpy (apt-get install -y python3-numpy)" >&2
-	[ "$(id -u)" = 0 ] || die "not root: install python3-numpy first (apt-get install -y python3-numpy)"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy >&2; then
-		apt-get update >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy >&2
-	fi
-	"$PY" -c 'import numpy' || die "numpy still not importable by $PY"
-	installed+=(python3-numpy)
-fi
-[ -x "$CKPT" ] || die "$ckpt_label is not an executable (build it first, or set CKPT)"
-"$CKPT" diff --help >/dev/null 2>&1 || die "'$ckpt_label diff --help' failed: this ckpt has no diff command"
+dir=$(env_path BENCH_DIR build/bench)
+count RUNS 5 "${1:-}"
+count NUMPY_RUNS 3
+need_numpy
+need_ckpt diff
 
 fa=bf16-2g.safetensors
 fb=bf16-2g-perturbed.safetensors
 A=$dir/$fa
 B=$dir/$fb
-for f in "$fa" "$fb"; do # A first: B is made from it
-	if [ ! -s "$dir/$f" ]; then
-		echo "bench_diff: generating $(label "$dir/$f")" >&2
-		python3 bench/gen_stats_models.py "$dir" "$f"
-	fi
-done
+for f in "$fa" "$fb"; do ensure_file "$dir/$f" bench/gen_stats_models.py "$dir" "$f"; done # A first: B is made from it
 [ "$B" -nt "$A" ] || die "$(label "$B") is older than $(label "$A"), from which it is made: delete it to make it again"
 
-load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-echo "bench_diff: warming the page cache (reading both files once)" >&2
-cat "$A" "$B" >/dev/null
+load=$(loadavg)
+warm_cache "both files" "$A" "$B"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 numpy_cmd=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" bench/diff_numpy.py)
 
 # ----- checks, once, untimed -----
-# peak OUT CMD...: run CMD with stdout to OUT; print its exit status and its max RSS in KB
-peak() {
-	python3 - "$@" <<'EOF'
-import resource, subprocess, sys
-out, cmd = sys.argv[1], sys.argv[2:]
-with open(out, "wb") as f:
-    rc = subprocess.run(cmd, stdout=f).returncode
-print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-EOF
-}
-echo "bench_diff: checking: ckpt (default threads and --threads 1) and numpy once, figures compared" >&2
-read -r rc_ck rss_ck < <(peak "$tmp/ckpt.json" "$CKPT" diff --json "$A" "$B")
-read -r rc_ck1 rss_ck1 < <(peak "$tmp/ckpt1.json" "$CKPT" diff --json --threads 1 "$A" "$B")
-read -r rc_np rss_np < <(peak "$tmp/numpy.json" "${numpy_cmd[@]}" "$A" "$B")
+echo "$prog: checking: ckpt (default threads and --threads 1) and numpy once, figures compared" >&2
+read -r rc_ck rss_ck < <(peak --status "$tmp/ckpt.json" "$CKPT" diff --json "$A" "$B")
+read -r rc_ck1 rss_ck1 < <(peak --status "$tmp/ckpt1.json" "$CKPT" diff --json --threads 1 "$A" "$B")
+read -r rc_np rss_np < <(peak --status "$tmp/numpy.json" "${numpy_cmd[@]}" "$A" "$B")
 [ "$rc_np" = 0 ] || die "'$PY bench/diff_numpy.py $(label "$A") $(label "$B")' failed (exit status $rc_np)"
 for r in "$rc_ck" "$rc_ck1"; do
 	[ "$r" = 0 ] || [ "$r" = 1 ] || die "'$ckpt_label diff --json' failed (exit status $r)"
@@ -184,78 +139,33 @@ while IFS=$'\t' read -r what ok detail; do
 done <"$tmp/checks"
 
 # ----- timing -----
-# time_cmd NAME RUNS WARMUP CMD...: append "NAME<TAB>median<TAB>runs" to $tmp/medians; exit status 1 is accepted
-: >"$tmp/medians"
-if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
-	method="hyperfine $(hyperfine --version | awk '{print $2}'), output discarded, exit status ignored (-i; ckpt diff exits 1, a difference found)"
-	time_cmd() {
-		local name=$1 runs=$2 warm=$3
-		shift 3
-		hyperfine -N -i --style basic --warmup "$warm" --runs "$runs" --export-json "$tmp/h.json" \
-			-n "$name" "$(printf '%q ' "$@")" >&2
-		python3 - "$tmp/h.json" "$name" "$runs" >>"$tmp/medians" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-bad = [c for c in (r.get("exit_codes") or []) if c not in (0, 1)]
-if bad:
-    sys.exit("bench_diff: %s: exit status %s in a timed run" % (sys.argv[2], bad[0]))
-print("%s\t%r\t%s" % (sys.argv[2], r["median"], sys.argv[3]))
-EOF
-	}
-else
-	method="python timing loop (subprocess + perf_counter), stdout to /dev/null, exit status 0 or 1 accepted (ckpt diff exits 1, a difference found)"
-	time_cmd() {
-		python3 - "$@" >>"$tmp/medians" <<'EOF'
-import statistics, subprocess, sys, time
-name, runs, warm, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-def run():
-    rc = subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
-    if rc not in (0, 1):
-        sys.exit("bench_diff: %s: exit status %d in a timed run" % (name, rc))
-for _ in range(warm):
-    run()
-ts = []
-for _ in range(runs):
-    t = time.perf_counter()
-    run()
-    ts.append(time.perf_counter() - t)
-print("  %-10s median %.4f s  min %.4f  max %.4f" % (name, statistics.median(ts), min(ts), max(ts)), file=sys.stderr)
-print("%s\t%r\t%d" % (name, statistics.median(ts), runs))
-EOF
-	}
-fi
+# ckpt diff exits 1 (a difference found) on every timed run: exit status 1 is accepted
+time_opts=(--accept-1)
+method=$(timing_method "output discarded, exit status ignored (-i; ckpt diff exits 1, a difference found)" \
+	"stdout to /dev/null, exit status 0 or 1 accepted (ckpt diff exits 1, a difference found)")
 # each goal's commands run back to back, so that a change in the machine's load between them is unlikely
 time_cmd ckpt "$RUNS" 1 "$CKPT" diff --json "$A" "$B"
 time_cmd cat "$RUNS" 1 cat "$A" "$B"
 time_cmd numpy "$NUMPY_RUNS" 0 "${numpy_cmd[@]}" "$A" "$B"
 time_cmd ckpt1 "$RUNS" 1 "$CKPT" diff --json --threads 1 "$A" "$B"
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-size_a=$(wc -c <"$A" | tr -d ' ')
-size_b=$(wc -c <"$B" | tr -d ' ')
+load_end=$(loadavg)
+size_a=$(fsize "$A")
+size_b=$(fsize "$B")
 np_ver=$("$PY" -c 'import numpy; print(numpy.__version__)')
 py_ver=$("$PY" -c 'import platform; print(platform.python_version())')
-cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*: *//' || true)
-[ -n "$cpu" ] || cpu=$(uname -m)
-ncpu=$(nproc)
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-python3 - "$tmp/medians" "$tmp/checks" "$GOAL_NUMPY" "$GOAL_CAT" "$ckpt_label" "$np_ver" "$py_ver" "$method" \
-	"$when" "$ncpu" "$cpu" "$load" "$load_end" "$(label "$A")" "$(label "$B")" "$size_a" "$size_b" \
-	"$rss_ck" "$rss_ck1" "$rss_np" "${installed[*]:-}" bench/RESULTS.md >"$tmp/verdict" <<'EOF'
-import os, re, sys
-(medians, checks, goal_np, goal_cat, ckpt_label, np_ver, py_ver, method, when, ncpu, cpu, load, load_end,
- label_a, label_b, size_a, size_b, rss_ck, rss_ck1, rss_np, installed, results) = sys.argv[1:]
+report diff '^all goals: met$' "$tmp/medians" "$tmp/checks" "$GOAL_NUMPY" "$GOAL_CAT" "$ckpt_label" "$np_ver" \
+	"$py_ver" "$method" "$(now_utc)" "$(machine)" "$load" "$load_end" "$(label "$A")" "$(label "$B")" "$size_a" \
+	"$size_b" "$rss_ck" "$rss_ck1" "$rss_np" "${installed[*]:-}" <<'EOF'
+import sys
+import common
+(medians, checks, goal_np, goal_cat, ckpt_label, np_ver, py_ver, method, when, machine, load, load_end,
+ label_a, label_b, size_a, size_b, rss_ck, rss_ck1, rss_np, installed) = sys.argv[1:]
 goal_np, goal_cat = float(goal_np), float(goal_cat)
 size = int(size_a) + int(size_b)
-t, runs = {}, {}
-for line in open(medians):
-    name, med, n = line.rstrip("\n").split("\t")
-    t[name], runs[name] = float(med), int(n)
-chk = {}
-for line in open(checks):
-    what, ok, detail = line.rstrip("\n").split("\t")
-    chk[what] = (ok == "yes", detail)
+t, runs, _, _ = common.read_medians(medians)
+chk = {what: (ok == "yes", detail) for what, ok, detail in common.read_tsv(checks)}
 checks_ok = all(ok for ok, _ in chk.values())
 
 cmds = [
@@ -286,9 +196,7 @@ for what, (ok, detail) in chk.items():
     print("check %s: %s (%s)" % (names.get(what, what), "ok" if ok else "FAILED", detail))
 print("peak RSS, mapped file pages included: ckpt %.0f MB, ckpt --threads 1 %.0f MB, numpy %.0f MB"
       % (int(rss_ck) / 1024, int(rss_ck1) / 1024, int(rss_np) / 1024))
-for v in verdicts:
-    print(v)
-print("all goals: %s" % ("met" if all_met else "NOT met"))
+common.print_verdicts(verdicts, all_met)
 
 lines = [
     "## diff",
@@ -305,7 +213,7 @@ lines = [
     "nothing dropped). Run with `bash bench/bench_diff.sh`.",
     "",
     "- date: %s" % when,
-    "- machine: %s cores (nproc), %s; load average at start: %s, at the end: %s" % (ncpu, cpu, load, load_end),
+    "- machine: %s; load average at start: %s, at the end: %s" % (machine, load, load_end),
     "- files: A `%s`, %s bytes; B `%s`, %s bytes; GB/s below is of both together (%s bytes)"
     % (label_a, format(int(size_a), ","), label_b, format(int(size_b), ","), format(size, ",")),
     "- timing: median of the runs shown per command, %s; ckpt and cat after 1 warm-up run, numpy after the"
@@ -323,32 +231,9 @@ lines += [
     "- peak RSS, mapped file pages included: ckpt %.0f MB, ckpt --threads 1 %.0f MB, numpy %.0f MB (numpy"
     " releases the pages it has read every 64 MiB)" % (int(rss_ck) / 1024, int(rss_ck1) / 1024, int(rss_np) / 1024),
     "",
-    "| command | runs | median (s) | GB/s | vs ckpt |",
-    "|---|---:|---:|---:|---:|",
-] + ["| %s | %d | %.4f | %.2f | %.2fx |" % r for r in rows] + [
-    "",
+] + common.md_table(["command", "runs", "median (s)", "GB/s", "vs ckpt"],
+                    "| %s | %d | %.4f | %.2f | %.2fx |", rows) + common.goals_block(
     "Goals: ckpt at least %gx faster than numpy; ckpt within %gx the time of `cat A B`." % (goal_np, goal_cat),
-    "",
-] + ["- %s." % v for v in verdicts] + [
-    "",
-    "Result: %s." % ("all goals met" if met_np and met_cat else "NOT all goals met")
-    + ("" if checks_ok else " A check FAILED: ckpt's figures do not agree with numpy's (see above)."),
-    "",
-]
-section = "\n".join(lines)
-text = open(results, encoding="utf-8").read() if os.path.exists(results) else "# Benchmarks\n\n"
-m = re.search(r"^## diff[ \t]*$", text, flags=re.M)
-if m:
-    nxt = re.search(r"^## ", text[m.end():], flags=re.M)
-    end = m.end() + nxt.start() if nxt else len(text)
-    text = text[:m.start()] + section + ("\n" if nxt else "") + text[end:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(results + ".tmp", "w", encoding="utf-8").write(text)
-os.replace(results + ".tmp", results)
+    verdicts, met_np and met_cat, None if checks_ok else "A check FAILED: ckpt's figures do not agree with numpy's (see above).")
+common.write_section("diff", lines)
 EOF
-cat "$tmp/verdict"
-echo "bench_diff: wrote the \"## diff\" section of bench/RESULTS.md" >&2
-if [ -n "${BENCH_ENFORCE:-}" ] && ! grep -q '^all goals: met$' "$tmp/verdict"; then
-	exit 1
-fi

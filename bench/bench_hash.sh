@@ -20,61 +20,29 @@
 # `ckpt hash --json`) with `xxhsum -H2` of their bytes.
 # Prints a table and replaces the "## hash" section of bench/RESULTS.md (other sections are kept).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 GOAL_OPENSSL=1.10
 GOAL_CAT=1.25
-orig_pwd=$PWD
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-abs() { # a path given relative to the caller's directory, made absolute
-	case "$1" in /*) printf '%s\n' "$1" ;; */*) printf '%s\n' "$orig_pwd/$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-label() { # how a path is shown in the report: relative to the repo root, or just its name
-	case "$1" in "$root"/*) printf '%s\n' "${1#"$root"/}" ;; */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-if [ -n "${CKPT:-}" ]; then CKPT=$(abs "$CKPT"); else CKPT=$root/build/ckpt; fi
-if [ -n "${BENCH_FILE:-}" ]; then file=$(abs "$BENCH_FILE"); else file=$root/build/bench/hash-2g.gguf; fi
-ckpt_label=$(label "$CKPT")
+file=$(env_path BENCH_FILE build/bench/hash-2g.gguf)
 file_label=$(label "$file")
-RUNS=${1:-${RUNS:-5}}
-case "$RUNS" in '' | *[!0-9]* | 0) echo "bench_hash: RUNS must be a positive integer" >&2; exit 2 ;; esac
-cd "$root"
+count RUNS 5 "${1:-}"
+need_cmd openssl openssl
+need_cmd sha256sum coreutils
+need_cmd b3sum b3sum
+need_cmd xxhsum xxhash
+need_ckpt hash
 
-die() { echo "bench_hash: $*" >&2; exit 2; }
-installed=()
-need() { # need COMMAND DEBIAN-PACKAGE: install the package with apt-get when COMMAND is missing
-	command -v "$1" >/dev/null && return 0
-	echo "bench_hash: $1 is missing: installing $2 (apt-get install -y $2)" >&2
-	[ "$(id -u)" = 0 ] || die "not root: install $2 first (apt-get install -y $2)"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >&2; then
-		apt-get update >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >&2
-	fi
-	command -v "$1" >/dev/null || die "$1 still missing after installing $2"
-	installed+=("$2")
-}
-command -v python3 >/dev/null || die "python3 not found"
-need openssl openssl
-need sha256sum coreutils
-need b3sum b3sum
-need xxhsum xxhash
-[ -x "$CKPT" ] || die "$ckpt_label is not an executable (build it first, or set CKPT)"
-"$CKPT" hash --help >/dev/null 2>&1 || die "'$ckpt_label hash --help' failed: this ckpt has no hash command"
+ensure_file "$file" bench/gen_hash_model.py "$file"
 
-if [ ! -s "$file" ]; then
-	echo "bench_hash: generating $file_label" >&2
-	python3 bench/gen_hash_model.py "$file"
-fi
+load=$(loadavg)
+warm_cache "$file_label" "$file"
 
-load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-echo "bench_hash: warming the page cache (reading $file_label once)" >&2
-cat "$file" >/dev/null
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 
 # ----- checks, once, untimed: every command must succeed; the hashes must agree -----
-echo "bench_hash: checking: ckpt's SHA-256 against sha256sum's and openssl's" >&2
+echo "$prog: checking: ckpt's SHA-256 against sha256sum's and openssl's" >&2
 "$CKPT" hash "$file" >"$tmp/ckpt.txt" || die "'$ckpt_label hash $file_label' failed"
 "$CKPT" hash --threads 1 "$file" >"$tmp/ckpt1.txt" || die "'$ckpt_label hash --threads 1 $file_label' failed"
 "$CKPT" hash --no-file-hash "$file" >"$tmp/ckptnf.txt" || die "'$ckpt_label hash --no-file-hash $file_label' failed"
@@ -130,39 +98,8 @@ while IFS=$'\t' read -r what ok detail; do
 done <"$tmp/checks"
 
 # ----- timing -----
-# time_cmd NAME RUNS WARMUP CMD...: append "NAME<TAB>median<TAB>runs" to $tmp/medians
-: >"$tmp/medians"
-if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
-	method="hyperfine $(hyperfine --version | awk '{print $2}'), 1 warm-up run, output discarded"
-	time_cmd() {
-		local name=$1 runs=$2 warm=$3
-		shift 3
-		hyperfine -N --style basic --warmup "$warm" --runs "$runs" --export-json "$tmp/h.json" \
-			-n "$name" "$(printf '%q ' "$@")" >&2
-		python3 - "$tmp/h.json" "$name" "$runs" >>"$tmp/medians" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%s\t%r\t%s" % (sys.argv[2], r["median"], sys.argv[3]))
-EOF
-	}
-else
-	method="python timing loop (subprocess + perf_counter), 1 warm-up run, output discarded"
-	time_cmd() {
-		python3 - "$@" >>"$tmp/medians" <<'EOF'
-import statistics, subprocess, sys, time
-name, runs, warm, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-for _ in range(warm):
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-ts = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    ts.append(time.perf_counter() - t)
-print("  %-10s median %.4f s  min %.4f  max %.4f" % (name, statistics.median(ts), min(ts), max(ts)), file=sys.stderr)
-print("%s\t%r\t%d" % (name, statistics.median(ts), runs))
-EOF
-	}
-fi
+time_opts=(--quiet)
+method=$(timing_method "1 warm-up run, output discarded" "1 warm-up run, output discarded")
 # each goal's two commands run back to back, so that a change in the machine's load between them is unlikely
 time_cmd ckpt "$RUNS" 1 "$CKPT" hash "$file"
 time_cmd openssl "$RUNS" 1 openssl dgst -sha256 "$file"
@@ -174,39 +111,30 @@ time_cmd b3sum "$RUNS" 1 b3sum "$file"
 time_cmd xxhsum "$RUNS" 1 xxhsum -H2 "$file"
 
 # one core's SHA-256 speed with nothing to read (OpenSSL's own figure, bytes per second): for information
-echo "bench_hash: openssl speed -seconds 2 -bytes 1048576 -evp sha256" >&2
+echo "$prog: openssl speed -seconds 2 -bytes 1048576 -evp sha256" >&2
 sha_speed=$(openssl speed -seconds 2 -bytes 1048576 -evp sha256 2>/dev/null |
 	awk '$1 == "sha256" && $2 ~ /k$/ { sub(/k$/, "", $2); printf "%.0f\n", $2 * 1000 }') || true
 [ -n "$sha_speed" ] || sha_speed=0
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-size=$(wc -c <"$file" | tr -d ' ')
+load_end=$(loadavg)
+size=$(fsize "$file")
 n_tensors=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tensors"]))' "$tmp/ckpt.json" 2>/dev/null || echo '?')
 ver_openssl=$(openssl version | awk '{print $2}')
-ver_coreutils=$(sha256sum --version | head -n1 | awk '{print $NF}')
+ver_coreutils=$(sha256sum --version | awk 'NR == 1 { print $NF }') # awk, not head: head's early exit can kill sha256sum (SIGPIPE), and pipefail the script
 ver_b3sum=$(b3sum --version | awk '{print $2}')
-ver_xxhsum=$(xxhsum --version 2>&1 | head -n1 | awk '{print $2}')
-cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*: *//' || true)
-[ -n "$cpu" ] || cpu=$(uname -m)
+ver_xxhsum=$(xxhsum --version 2>&1 | awk 'NR == 1 { print $2 }')
 if grep -qw sha_ni /proc/cpuinfo 2>/dev/null; then shani="SHA extensions (sha_ni): yes"; else shani="SHA extensions (sha_ni): no"; fi
-ncpu=$(nproc)
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-python3 - "$tmp/medians" "$tmp/checks" "$GOAL_OPENSSL" "$GOAL_CAT" "$ckpt_label" "$method" "$when" "$ncpu" \
-	"$cpu" "$shani" "$load" "$load_end" "$file_label" "$size" "$n_tensors" "$ver_openssl" "$ver_coreutils" "$ver_b3sum" "$ver_xxhsum" \
-	"${installed[*]:-}" "$sha_speed" bench/RESULTS.md >"$tmp/verdict" <<'EOF'
-import os, re, sys
-(medians, checks, goal_os, goal_cat, ckpt_label, method, when, ncpu, cpu, shani, load, load_end, file_label, size, n_tensors,
- v_openssl, v_coreutils, v_b3sum, v_xxhsum, installed, sha_speed, results) = sys.argv[1:]
+report hash '^all goals: met$' "$tmp/medians" "$tmp/checks" "$GOAL_OPENSSL" "$GOAL_CAT" "$ckpt_label" "$method" \
+	"$(now_utc)" "$(machine "$shani")" "$load" "$load_end" "$file_label" "$size" "$n_tensors" "$ver_openssl" \
+	"$ver_coreutils" "$ver_b3sum" "$ver_xxhsum" "${installed[*]:-}" "$sha_speed" <<'EOF'
+import sys
+import common
+(medians, checks, goal_os, goal_cat, ckpt_label, method, when, machine, load, load_end, file_label, size, n_tensors,
+ v_openssl, v_coreutils, v_b3sum, v_xxhsum, installed, sha_speed) = sys.argv[1:]
 goal_os, goal_cat, size, sha_speed = float(goal_os), float(goal_cat), int(size), float(sha_speed)
-t, runs = {}, {}
-for line in open(medians):
-    name, med, n = line.rstrip("\n").split("\t")
-    t[name], runs[name] = float(med), int(n)
-chk = []
-for line in open(checks):
-    what, ok, detail = line.rstrip("\n").split("\t")
-    chk.append((what, ok == "yes", detail))
+t, runs, _, _ = common.read_medians(medians)
+chk = [(what, ok == "yes", detail) for what, ok, detail in common.read_tsv(checks)]
 checks_ok = all(ok for _, ok, _ in chk)
 
 cmds = [
@@ -248,9 +176,7 @@ for desc, n, x, gbs, ro, rc in rows:
     print("%-*s  %4d  %10.4f  %6.2f  %8.2fx  %6.2fx" % (w, desc, n, x, gbs, ro, rc))
 for what, ok, detail in chk:
     print("check %s: %s (%s)" % (what, "agree" if ok else "DIFFER", detail))
-for v in verdicts:
-    print(v.replace("`", ""))
-print("all goals: %s" % ("met" if all_met else "NOT met"))
+common.print_verdicts(verdicts, all_met)
 
 lines = [
     "## hash",
@@ -265,8 +191,7 @@ lines = [
     "read once before timing; nothing dropped). Run with `bash bench/bench_hash.sh`.",
     "",
     "- date: %s" % when,
-    "- machine: %s cores (nproc), %s, %s; load average at start: %s, at the end: %s"
-    % (ncpu, cpu, shani, load, load_end),
+    "- machine: %s; load average at start: %s, at the end: %s" % (machine, load, load_end),
     "- file: `%s`, %s bytes, %s tensors" % (file_label, format(size, ","), n_tensors),
     "- timing: median of %d runs per command, %s" % (runs["ckpt"], method),
     "- ckpt: `%s`, default threads (all cores) unless `--threads 1`" % ckpt_label,
@@ -280,33 +205,10 @@ lines += [
     "",
     "x openssl and x cat: the command's median time divided by that of `openssl dgst -sha256` and of `cat`.",
     "",
-    "| command | runs | median (s) | GB/s | x openssl | x cat |",
-    "|---|---:|---:|---:|---:|---:|",
-] + ["| %s | %d | %.4f | %.2f | %.2fx | %.2fx |" % r for r in rows] + [
-    "",
+] + common.md_table(["command", "runs", "median (s)", "GB/s", "x openssl", "x cat"],
+                    "| %s | %d | %.4f | %.2f | %.2fx | %.2fx |", rows) + common.goals_block(
     "Goals: `ckpt hash` within %.2fx the time of `openssl dgst -sha256`; `ckpt hash --no-file-hash` within"
     " %.2fx the time of `cat`." % (goal_os, goal_cat),
-    "",
-] + ["- %s." % v for v in verdicts] + [
-    "",
-    "Result: %s." % ("all goals met" if met_os and met_cat else "NOT all goals met")
-    + ("" if checks_ok else " A check FAILED: the hashes above do not agree."),
-    "",
-]
-section = "\n".join(lines)
-text = open(results, encoding="utf-8").read() if os.path.exists(results) else "# Benchmarks\n\n"
-m = re.search(r"^## hash[ \t]*$", text, flags=re.M)
-if m:
-    nxt = re.search(r"^## ", text[m.end():], flags=re.M)
-    end = m.end() + nxt.start() if nxt else len(text)
-    text = text[:m.start()] + section + ("\n" if nxt else "") + text[end:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(results + ".tmp", "w", encoding="utf-8").write(text)
-os.replace(results + ".tmp", results)
+    verdicts, met_os and met_cat, None if checks_ok else "A check FAILED: the hashes above do not agree.")
+common.write_section("hash", lines)
 EOF
-cat "$tmp/verdict"
-echo "bench_hash: wrote the \"## hash\" section of bench/RESULTS.md" >&2
-if [ -n "${BENCH_ENFORCE:-}" ] && ! grep -q '^all goals: met$' "$tmp/verdict"; then
-	exit 1
-fi

@@ -19,72 +19,31 @@
 # memory (max RSS, mapped file pages included) of each tool is measured.
 # Prints a table and replaces the "## stats" section of bench/RESULTS.md (other sections are kept).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 GOAL_NUMPY=10
 GOAL_CAT=2
-PY=/usr/bin/python3
-orig_pwd=$PWD
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-abs() { # a path given relative to the caller's directory, made absolute
-	case "$1" in /*) printf '%s\n' "$1" ;; */*) printf '%s\n' "$orig_pwd/$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-label() { # how a path is shown in the report: relative to the repo root, or just its name
-	case "$1" in "$root"/*) printf '%s\n' "${1#"$root"/}" ;; */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
-}
-if [ -n "${CKPT:-}" ]; then CKPT=$(abs "$CKPT"); else CKPT=$root/build/ckpt; fi
-if [ -n "${BENCH_DIR:-}" ]; then dir=$(abs "$BENCH_DIR"); else dir=$root/build/bench; fi
-ckpt_label=$(label "$CKPT")
-RUNS=${1:-${RUNS:-5}}
-NUMPY_RUNS=${NUMPY_RUNS:-3}
-case "$RUNS" in '' | *[!0-9]* | 0) echo "bench_stats: RUNS must be a positive integer" >&2; exit 2 ;; esac
-case "$NUMPY_RUNS" in '' | *[!0-9]* | 0) echo "bench_stats: NUMPY_RUNS must be a positive integer" >&2; exit 2 ;; esac
-cd "$root"
-
-die() { echo "bench_stats: $*" >&2; exit 2; }
-command -v python3 >/dev/null || die "python3 not found"
-[ -x "$PY" ] || die "$PY not found (the numpy peer runs under Debian's python3)"
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-	echo "bench_stats: numpy is missing for $PY: installing python3-numpy (apt-get install -y python3-numpy)" >&2
-	[ "$(id -u)" = 0 ] || die "not root: install python3-numpy first (apt-get install -y python3-numpy)"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy >&2; then
-		apt-get update >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy >&2
-	fi
-	"$PY" -c 'import numpy' || die "numpy still not importable by $PY"
-fi
-[ -x "$CKPT" ] || die "$ckpt_label is not an executable (build it first, or set CKPT)"
+dir=$(env_path BENCH_DIR build/bench)
+count RUNS 5 "${1:-}"
+count NUMPY_RUNS 3
+need_numpy
+need_ckpt
 
 files=(bf16-2g.safetensors q4k-1g.gguf)
-for f in "${files[@]}"; do
-	if [ ! -s "$dir/$f" ]; then
-		echo "bench_stats: generating $(label "$dir/$f")" >&2
-		python3 bench/gen_stats_models.py "$dir" "$f"
-	fi
-done
+for f in "${files[@]}"; do ensure_file "$dir/$f" bench/gen_stats_models.py "$dir" "$f"; done
 
-load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-echo "bench_stats: warming the page cache (reading each file once)" >&2
-for f in "${files[@]}"; do cat "$dir/$f" >/dev/null; done
+load=$(loadavg)
+warm_cache "each file" "${files[@]/#/$dir/}"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 numpy_cmd=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" bench/stats_numpy.py)
 
 # Each tool must succeed once, untimed; ckpt's figures are compared with numpy's; peak RSS recorded.
-peak() { # peak OUT CMD...: run CMD with stdout to OUT, print its max RSS in KB
-	python3 - "$@" <<'EOF'
-import resource, subprocess, sys
-out, cmd = sys.argv[1], sys.argv[2:]
-with open(out, "wb") as f:
-    subprocess.run(cmd, stdout=f, check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-EOF
-}
 : >"$tmp/checks"
 for f in "${files[@]}"; do
 	p=$dir/$f
-	echo "bench_stats: checking $(label "$p"): ckpt and numpy once, figures compared" >&2
+	echo "$prog: checking $(label "$p"): ckpt and numpy once, figures compared" >&2
 	rss_ck=$(peak "$tmp/$f.ckpt.json" "$CKPT" stats --json "$p") || die "'$ckpt_label stats --json $(label "$p")' failed"
 	rss_np=$(peak "$tmp/$f.numpy.json" "${numpy_cmd[@]}" "$p") || die "'$PY bench/stats_numpy.py $(label "$p")' failed"
 	if python3 bench/stats_compare.py "$tmp/$f.numpy.json" "$tmp/$f.ckpt.json" >"$tmp/$f.cmp"; then agree=yes; else agree=no; fi
@@ -92,39 +51,8 @@ for f in "${files[@]}"; do
 	printf '%s\t%s\t%s\t%s\t%s\n' "$f" "$rss_ck" "$rss_np" "$agree" "$(tail -n1 "$tmp/$f.cmp")" >>"$tmp/checks"
 done
 
-# time NAME RUNS WARMUP CMD...: append "NAME<TAB>median<TAB>runs" to $tmp/medians
-: >"$tmp/medians"
-if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
-	method="hyperfine $(hyperfine --version | awk '{print $2}'), output discarded"
-	time_cmd() {
-		local name=$1 runs=$2 warm=$3
-		shift 3
-		hyperfine -N --style basic --warmup "$warm" --runs "$runs" --export-json "$tmp/h.json" \
-			-n "$name" "$(printf '%q ' "$@")" >&2
-		python3 - "$tmp/h.json" "$name" "$runs" >>"$tmp/medians" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%s\t%r\t%s" % (sys.argv[2], r["median"], sys.argv[3]))
-EOF
-	}
-else
-	method="python timing loop (subprocess + perf_counter), stdout to /dev/null"
-	time_cmd() {
-		python3 - "$@" >>"$tmp/medians" <<'EOF'
-import statistics, subprocess, sys, time
-name, runs, warm, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-for _ in range(warm):
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-ts = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    ts.append(time.perf_counter() - t)
-print("  %-24s median %.4f s  min %.4f  max %.4f" % (name, statistics.median(ts), min(ts), max(ts)), file=sys.stderr)
-print("%s\t%r\t%d" % (name, statistics.median(ts), runs))
-EOF
-	}
-fi
+time_opts=(--width 24)
+method=$(timing_method "output discarded" "stdout to /dev/null")
 for f in "${files[@]}"; do
 	p=$dir/$f
 	time_cmd "$f:ckpt" "$RUNS" 1 "$CKPT" stats --json "$p"
@@ -134,28 +62,20 @@ for f in "${files[@]}"; do
 done
 
 sizes=()
-for f in "${files[@]}"; do sizes+=("$(wc -c <"$dir/$f" | tr -d ' ')"); done
+for f in "${files[@]}"; do sizes+=("$(fsize "$dir/$f")"); done
 np_ver=$("$PY" -c 'import numpy; print(numpy.__version__)')
 py_ver=$("$PY" -c 'import platform; print(platform.python_version())')
-cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*: *//' || true)
-[ -n "$cpu" ] || cpu=$(uname -m)
-ncpu=$(nproc)
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-python3 - "$tmp/medians" "$tmp/checks" "$GOAL_NUMPY" "$GOAL_CAT" "$ckpt_label" "$np_ver" "$py_ver" \
-	"$method" "$when" "$ncpu" "$cpu" "$load" "$(label "$dir")" "${sizes[0]}" "${sizes[1]}" \
-	bench/RESULTS.md >"$tmp/verdict" <<'EOF'
-import os, re, sys
-(medians, checks, goal_np, goal_cat, ckpt_label, np_ver, py_ver, method, when, ncpu, cpu, load, dir_label,
- size_bf16, size_q4k, results) = sys.argv[1:]
+report stats '^all goals: met$' "$tmp/medians" "$tmp/checks" "$GOAL_NUMPY" "$GOAL_CAT" "$ckpt_label" "$np_ver" \
+	"$py_ver" "$method" "$(now_utc)" "$(machine)" "$load" "$(label "$dir")" "${sizes[0]}" "${sizes[1]}" <<'EOF'
+import sys
+import common
+(medians, checks, goal_np, goal_cat, ckpt_label, np_ver, py_ver, method, when, machine, load, dir_label,
+ size_bf16, size_q4k) = sys.argv[1:]
 goal_np, goal_cat = float(goal_np), float(goal_cat)
-t, runs = {}, {}
-for line in open(medians):
-    name, med, n = line.rstrip("\n").split("\t")
-    t[name], runs[name] = float(med), int(n)
+t, runs, _, _ = common.read_medians(medians)
 chk = {}
-for line in open(checks):
-    f, rss_ck, rss_np, agree, detail = line.rstrip("\n").split("\t")
+for f, rss_ck, rss_np, agree, detail in common.read_tsv(checks):
     chk[f] = (int(rss_ck), int(rss_np), agree == "yes", detail)
 files = [("bf16-2g.safetensors", "BF16 safetensors", int(size_bf16)), ("q4k-1g.gguf", "Q4_K GGUF", int(size_q4k))]
 tools = [("ckpt", "ckpt stats --json"), ("ckpt1", "ckpt stats --json --threads 1"),
@@ -191,9 +111,7 @@ for f, desc, n, x, gbs, rt in rows:
 for f, (rss_ck, rss_np, agree, detail) in chk.items():
     print("%s: figures %s (%s); peak RSS ckpt %.0f MB, numpy %.0f MB"
           % (f, "agree" if agree else "DIFFER", detail, rss_ck / 1024, rss_np / 1024))
-for v in verdicts:
-    print(v)
-print("all goals: %s" % ("met" if all_met and agree_all else "NOT met"))
+common.print_verdicts(verdicts, all_met and agree_all)
 
 lines = [
     "## stats",
@@ -207,7 +125,7 @@ lines = [
     "file read once before timing; nothing dropped). Run with `bash bench/bench_stats.sh`.",
     "",
     "- date: %s" % when,
-    "- machine: %s cores (nproc), %s; load average at start: %s" % (ncpu, cpu, load),
+    "- machine: %s; load average at start: %s" % (machine, load),
     "- files: " + "; ".join("`%s/%s` (%s), %s bytes" % (dir_label, f, kind, format(size, ",")) for f, kind, size in files),
     "- timing: median of the runs shown per command, %s; ckpt and cat after 1 warm-up run, numpy after"
     " the untimed check run; numpy with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset" % method,
@@ -218,32 +136,9 @@ for f, (rss_ck, rss_np, agree, detail) in chk.items():
                  " numpy %.0f MB" % (f, "agree with" if agree else "DIFFER from", detail, rss_ck / 1024, rss_np / 1024))
 lines += [
     "",
-    "| file | command | runs | median (s) | GB/s | vs ckpt |",
-    "|---|---|---:|---:|---:|---:|",
-] + ["| %s | %s | %d | %.4f | %.2f | %.2fx |" % r for r in rows] + [
-    "",
+] + common.md_table(["file", "command", "runs", "median (s)", "GB/s", "vs ckpt"],
+                    "| %s | %s | %d | %.4f | %.2f | %.2fx |", rows) + common.goals_block(
     "Goals: ckpt at least %gx faster than numpy on each file; on the BF16 file, ckpt within %gx of cat." % (goal_np, goal_cat),
-    "",
-] + ["- %s." % v for v in verdicts] + [
-    "",
-    "Result: %s." % ("all goals met" if all_met else "NOT all goals met")
-    + ("" if agree_all else " ckpt's figures DIFFER from numpy's."),
-    "",
-]
-section = "\n".join(lines)
-text = open(results, encoding="utf-8").read() if os.path.exists(results) else "# Benchmarks\n\n"
-m = re.search(r"^## stats[ \t]*$", text, flags=re.M)
-if m:
-    nxt = re.search(r"^## ", text[m.end():], flags=re.M)
-    end = m.end() + nxt.start() if nxt else len(text)
-    text = text[:m.start()] + section + ("\n" if nxt else "") + text[end:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(results + ".tmp", "w", encoding="utf-8").write(text)
-os.replace(results + ".tmp", results)
+    verdicts, all_met, None if agree_all else "ckpt's figures DIFFER from numpy's.")
+common.write_section("stats", lines)
 EOF
-cat "$tmp/verdict"
-echo "bench_stats: wrote the \"## stats\" section of bench/RESULTS.md" >&2
-if [ -n "${BENCH_ENFORCE:-}" ] && ! grep -q '^all goals: met$' "$tmp/verdict"; then
-	exit 1
-fi
