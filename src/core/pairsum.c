@@ -21,6 +21,8 @@ static double fold(double *l) {
 void ck_pair_lanes_finish(pair_lanes *l, size_t n, ck_pair_sums *out) {
     out->n = n;
     out->changed = l->changed;
+    out->nonfinite_x = l->nonfinite_x;
+    out->nonfinite_y = l->nonfinite_y;
     out->aa = fold(l->aa);
     out->bb = fold(l->bb);
     out->ab = fold(l->ab);

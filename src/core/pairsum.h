@@ -1,6 +1,7 @@
 /* Sums over pairs of values (x from one tensor, y from another), the
- * figures of `ckpt diff`: sum x^2, y^2, xy and (y - x)^2, max |y - x|, and
- * how many values differ.
+ * figures of `ckpt diff` and of `ckpt convert`'s error: sum x^2, y^2, xy
+ * and (y - x)^2, max |y - x|, how many values differ and how many are not
+ * finite.
  *
  * The order of every floating-point operation is fixed by the data alone,
  * as in reduce.h: pair i of a chunk goes to lane i % 16; each lane adds, in
@@ -25,6 +26,8 @@
 typedef struct ck_pair_sums {
     uint64_t n;
     uint64_t changed;        /* pairs with x != y, but for those where both are NaN */
+    uint64_t nonfinite_x;    /* pairs where x is NaN or infinite */
+    uint64_t nonfinite_y;    /* pairs where x is finite and y is not */
     double aa, bb, ab, dd;   /* sums of x^2, y^2, x*y and (y - x)^2, in double */
     double max_abs;          /* max |y - x| (0 when no finite pair) */
 } ck_pair_sums;

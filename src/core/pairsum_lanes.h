@@ -12,7 +12,7 @@ typedef struct pair_lanes {
     /* The maximum is the same whatever the order it is taken in (the
      * values are never NaN): a SIMD kernel may keep fewer than 16. */
     double mx[LANES];
-    uint64_t changed;
+    uint64_t changed, nonfinite_x, nonfinite_y;
 } pair_lanes;
 
 static inline void pair_lanes_init(pair_lanes *l) { memset(l, 0, sizeof *l); }
@@ -48,7 +48,9 @@ static inline float keep_or_zero(float x, int keep) {
  * the lanes into vector code. */
 static inline void pair_step(pair_lanes *l, int k, float x, float y) {
     l->changed += (uint64_t)((x != y) & !((x != x) & (y != y)));
-    int fin = is_finite(x) & is_finite(y);
+    int fx = is_finite(x), fy = is_finite(y), fin = fx & fy;
+    l->nonfinite_x += (uint64_t)!fx;
+    l->nonfinite_y += (uint64_t)(fx & !fy);
     double xd = keep_or_zero(x, fin), yd = keep_or_zero(y, fin), d = yd - xd;
     /* Each product is rounded, then added: one statement each, so that no
      * compiler contracts them into a fused multiply-add. */

@@ -112,6 +112,11 @@ AVX2 INLINE void pairs_avx2(const void *a, const void *b, size_t n, ck_pair_sums
                 if (!_mm256_testz_si256(nonfin, nonfin)) {
                     /* Rare: NaN or Inf among the 8. Both NaN is no change;
                      * the sums get zeros. */
+                    __m256i nx = _mm256_cmpgt_epi32(_mm256_and_si256(_mm256_castps_si256(x), absmask), fmax);
+                    __m256i ny = _mm256_cmpgt_epi32(_mm256_and_si256(_mm256_castps_si256(y), absmask), fmax);
+                    l.nonfinite_x += (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(nx)));
+                    l.nonfinite_y += (uint64_t)__builtin_popcount(
+                        (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_andnot_si256(nx, ny))));
                     eq = _mm256_or_ps(eq, _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q),
                                                         _mm256_cmp_ps(y, y, _CMP_UNORD_Q)));
                     x = _mm256_andnot_ps(_mm256_castsi256_ps(nonfin), x);
@@ -187,6 +192,8 @@ AVX512 INLINE void pairs_avx512(const void *a, const void *b, size_t n, ck_pair_
                  * the sums get zeros. */
                 eq |= _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), y, y, _CMP_UNORD_Q);
                 __mmask16 fin = (__mmask16)~(nx | ny);
+                l.nonfinite_x += (uint64_t)__builtin_popcount(nx);
+                l.nonfinite_y += (uint64_t)__builtin_popcount(ny & (__mmask16)~nx);
                 x = _mm512_maskz_mov_ps(fin, x);
                 y = _mm512_maskz_mov_ps(fin, y);
             }

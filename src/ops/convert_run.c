@@ -22,6 +22,7 @@
 #include "convert_internal.h"
 #include "core/quant.h"
 #include "core/cpu.h"
+#include "core/pairsum.h"
 
 #define ITEM_VALUES (1u << 20)
 
@@ -174,44 +175,16 @@ static bool stretch_at(const conv_plan *p, const item *it, uint64_t k, stretch *
 
 /* ===== one item ===== */
 
-/* One value pair into the sums, NaN and Inf counted apart. */
-static void measure_one(float x, float y, double *xx, double *dd, err *e) {
-    if (!isfinite(x) || !isfinite(y)) {
-        e->nonfinite += !isfinite(x);
-        e->overflow += isfinite(x);
-        return;
-    }
-    double a = x, d = (double)y - a;
-    *xx += a * a;
-    *dd += d * d;
-}
-
-#define LANES 8
-
-/* Sums of x^2 and (y - x)^2 in LANES double lanes (value i in lane i % LANES,
- * whatever the thread), a group of LANES at a time: a group with a NaN or
- * an Inf in it (rare) goes value by value. */
-static void measure(const float *x, const float *y, size_t n, err *e) {
-    double xx[LANES] = {0}, dd[LANES] = {0};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES) {
-        float probe = 0;
-        for (int k = 0; k < LANES; k++) probe += x[i + k] * 0.0f + y[i + k] * 0.0f;
-        if (probe != 0.0f || probe != probe) {
-            for (int k = 0; k < LANES; k++) measure_one(x[i + k], y[i + k], &xx[k], &dd[k], e);
-            continue;
-        }
-        for (int k = 0; k < LANES; k++) {
-            double a = x[i + k], d = (double)y[i + k] - a;
-            xx[k] += a * a;
-            dd[k] += d * d;
-        }
-    }
-    for (int k = 0; i < n; i++, k++) measure_one(x[i], y[i], &xx[k], &dd[k], e);
-    for (int k = 0; k < LANES; k++) {
-        e->xx += xx[k];
-        e->dd += dd[k];
-    }
+/* The error of one stretch, x the input's values and y the output's, with
+ * the pair kernel of diff: sums in fixed lanes, whatever the thread, and a
+ * value that is NaN or Inf (counted apart) kept out of them. */
+static void measure(ck_pairsum_fn sums, const float *x, const float *y, size_t n, err *e) {
+    ck_pair_sums s;
+    sums(x, y, n, &s);
+    e->xx += s.aa;
+    e->dd += s.dd;
+    e->nonfinite += s.nonfinite_x;
+    e->overflow += s.nonfinite_y;
 }
 
 static bool bufs_fit(bufs *w, size_t values, size_t out_bytes) {
@@ -260,6 +233,7 @@ static ck_status run_item(conv_plan *p, const item *it, bufs *w, err *e) {
     stretch s;
     ck_quant_fn encode = c->raw ? NULL : ck_quant_kernel(t->to);
     ck_dequant_fn decode = c->raw || t->exact ? NULL : ck_dequant_kernel(t->to);
+    ck_pairsum_fn sums = ck_pairsum_kernel(CK_SRC_F32, CK_SRC_F32);
     for (uint64_t k = 0; stretch_at(p, it, k, &s); k++) {
         uint8_t *out = w->out + s.at;
         read_run(p, s.pc, s.e, s.n, c->raw, out, w->in, w->scratch);
@@ -267,7 +241,7 @@ static ck_status run_item(conv_plan *p, const item *it, bufs *w, err *e) {
         encode(w->in, out, (size_t)(s.n / to->block_elems));
         if (!decode) continue;
         decode(out, w->back, (size_t)(s.n / to->block_elems));
-        measure(w->in, w->back, (size_t)s.n, e);
+        measure(sums, w->in, w->back, (size_t)s.n, e);
     }
     return convert_write(p, t->file, w->out, len, off);
 }

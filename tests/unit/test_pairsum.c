@@ -27,11 +27,13 @@ static void fold(double *l) {
 
 static void spec(const float *a, const float *b, size_t n, ck_pair_sums *out) {
     double aa[16] = {0}, bb[16] = {0}, ab[16] = {0}, dd[16] = {0}, mx[16] = {0};
-    uint64_t changed = 0;
+    uint64_t changed = 0, bad_x = 0, bad_y = 0;
     for (size_t i = 0; i < n; i++) {
         float x = a[i], y = b[i];
         int k = (int)(i % 16);
         int fin = fabsf(x) <= FLT_MAX && fabsf(y) <= FLT_MAX;
+        bad_x += !(fabsf(x) <= FLT_MAX);
+        bad_y += fabsf(x) <= FLT_MAX && !(fabsf(y) <= FLT_MAX);
         changed += x != y && !(x != x && y != y);
         double xd = fin ? x : 0.0, yd = fin ? y : 0.0, d = yd - xd;
         volatile double p;  /* no contraction into a fused multiply-add */
@@ -50,13 +52,16 @@ static void spec(const float *a, const float *b, size_t n, ck_pair_sums *out) {
     fold(bb);
     fold(ab);
     fold(dd);
-    *out = (ck_pair_sums){.n = n, .changed = changed, .aa = aa[0], .bb = bb[0], .ab = ab[0], .dd = dd[0]};
+    *out = (ck_pair_sums){.n = n, .changed = changed, .nonfinite_x = bad_x, .nonfinite_y = bad_y,
+                          .aa = aa[0], .bb = bb[0], .ab = ab[0], .dd = dd[0]};
     for (int k = 0; k < 16; k++) out->max_abs = mx[k] > out->max_abs ? mx[k] : out->max_abs;
 }
 
 static void assert_same(const ck_pair_sums *want, const ck_pair_sums *got) {
     assert_int_equal(want->n, got->n);
     assert_int_equal(want->changed, got->changed);
+    assert_int_equal(want->nonfinite_x, got->nonfinite_x);
+    assert_int_equal(want->nonfinite_y, got->nonfinite_y);
     assert_memory_equal(&want->aa, &got->aa, sizeof want->aa);
     assert_memory_equal(&want->bb, &got->bb, sizeof want->bb);
     assert_memory_equal(&want->ab, &got->ab, sizeof want->ab);
@@ -75,6 +80,8 @@ static void test_by_hand(void **state) {
         ck_pairsum_at(CK_SRC_F32, CK_SRC_F32, (ck_isa)isa)(a, b, 7, &s);
         assert_int_equal(s.n, 7);
         assert_int_equal(s.changed, 3);
+        assert_int_equal(s.nonfinite_x, 3); /* NaN, Inf, NaN */
+        assert_int_equal(s.nonfinite_y, 0);
         assert_true(s.aa == 5 && s.bb == 10 && s.ab == 7 && s.dd == 1 && s.max_abs == 1);
     }
 }
@@ -89,6 +96,7 @@ static void test_empty(void **state) {
         ck_pairsum_at(CK_SRC_BF16, CK_SRC_F32, (ck_isa)isa)(&v, &v, 0, &s);
         assert_int_equal(s.n, 0);
         assert_int_equal(s.changed, 0);
+        assert_int_equal(s.nonfinite_x + s.nonfinite_y, 0);
         assert_true(s.aa == 0 && s.bb == 0 && s.ab == 0 && s.dd == 0 && s.max_abs == 0);
     }
 }
