@@ -1360,9 +1360,40 @@ def sec_k():
 
 
 # ============================================================================================
+# l. NaN, Inf and values out of the output dtype's range, counted
+
+def sec_l():
+    d = tmpdir("l")
+    # F16: NaN, Inf and -Inf in the input; 70000, -1e5 and 65520 round to Inf (65520 is the first value
+    # that F16's round to nearest even sends past 65504); 65504 and 65519 stay finite.
+    vals = [i * 0.01 - 1.0 for i in range(256)]
+    for at, v in ((3, math.nan), (70, math.inf), (130, -math.inf), (200, 70000.0), (201, -1e5), (202, 65504.0),
+                  (203, 65519.0), (204, 65520.0)):
+        vals[at] = v
+    # Q8_0: block 1 has amax 1e7, so d = 1e7 / 127 is past F16's range and all 32 values of the block decode
+    # to Inf or NaN; block 2 has amax 65504 * 127, so d = 65504 exactly, still finite.
+    q8 = [i * 0.01 - 0.3 for i in range(128)]
+    q8[40] = 1e7
+    q8[70] = -65504.0 * 127
+    model = os.path.join(d, "in.safetensors")
+    with open(model, "wb") as f:
+        f.write(mio.st_bytes([("a.weight", "F32", [4, 64], mio.f32_bytes(vals)),
+                              ("b.weight", "F32", [2, 64], mio.f32_bytes(q8))]))
+    for opts, out, name, want in ((["--dtype", "f16"], "o.safetensors", "a.weight", (3, 3)),
+                                  (["--dtype", "q8_0", "--names", "keep"], "o.gguf", "b.weight", (0, 32))):
+        p, doc = convert("l %s" % " ".join(opts), model, os.path.join(d, out), opts, record=False)
+        if not doc:
+            continue
+        t = {x.get("name"): x for x in doc.get("tensors") or []}.get(name) or {}
+        got = (t.get("nonfinite"), t.get("overflow"))
+        expect("l %s: %s counts %d NaN/Inf in the input and %d values out of range" % (" ".join(opts), name,
+               want[0], want[1]), got == want, "nonfinite, overflow: %s" % (got,))
+
+
+# ============================================================================================
 
 SECTIONS = [("a", sec_a), ("b", sec_b), ("c", sec_c), ("d", sec_d), ("e", sec_e), ("f", sec_f), ("g", sec_g),
-            ("h", sec_h), ("i", sec_i), ("k", sec_k), ("j", sec_j)]
+            ("h", sec_h), ("i", sec_i), ("k", sec_k), ("l", sec_l), ("j", sec_j)]
 
 
 def main():
