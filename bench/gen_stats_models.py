@@ -35,6 +35,7 @@ name. Output is deterministic for a given seed.
 import argparse
 import array
 import json
+import math
 import os
 import random
 import statistics
@@ -113,20 +114,13 @@ def bf16_tensors(n_layers=2):
     return t
 
 
-def nelem(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def write_bf16(path, rng):
     buf = bf16_weight_buffer(rng)
     tensors = bf16_tensors()
     header = {"__metadata__": {"format": "pt"}}
     off = 0
     for name, shape in tensors:
-        nb = nelem(shape) * 2
+        nb = math.prod(shape) * 2
         header[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [off, off + nb]}
         off += nb
     hj = json.dumps(header, separators=(",", ":")).encode()
@@ -137,7 +131,7 @@ def write_bf16(path, rng):
         f.write(hj)
         start = 0
         for name, shape in tensors:
-            n = nelem(shape)
+            n = math.prod(shape)
             if len(shape) == 1:  # a norm: BF16 of normal(1, 0.05)
                 a = array.array("H", (bf16_bits(rng.gauss(1.0, 0.05)) for _ in range(n)))
                 if sys.byteorder != "little":
@@ -227,7 +221,7 @@ def q4k_tensors(n_layers=6):
 
 
 def tensor_nbytes(dims, typ):
-    n = nelem(dims)
+    n = math.prod(dims)
     if typ == GGML_F32:
         return 4 * n
     assert dims[0] % 256 == 0

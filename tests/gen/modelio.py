@@ -15,6 +15,7 @@ Importing it writes no __pycache__ (the importer sets sys.dont_write_bytecode fi
 
 import array
 import json
+import math
 import os
 import struct
 import sys
@@ -59,10 +60,7 @@ ST_BITS = {
 
 
 def prod(xs):
-    p = 1
-    for x in xs:
-        p *= x
-    return p
+    return math.prod(xs)
 
 
 def pad_to(x, n):

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "bytes.h"
+#include "corpus_model.h"
 #include "ckpt/model.h"
 #include "ckpt/namemap.h"
 
@@ -423,16 +424,7 @@ static void test_dropped(void **state) {
 
 /* ===== the corpus pair: a Hugging Face model and its GGUF ===== */
 
-static ck_model *open_model(const char *rel) {
-    char *path = path_join2(g_corpus, rel);
-    ck_diag d;
-    ck_diag_init(&d, 0);
-    ck_model *m = NULL;
-    if (ck_model_open(&m, path, &d) != CK_OK) fail_msg("cannot open %s", path);
-    ck_diag_free(&d);
-    free(path);
-    return m;
-}
+static ck_model *open_model(const char *rel) { return open_model_in(g_corpus, rel); }
 
 static void test_corpus_pair(void **state) {
     (void)state;

@@ -69,6 +69,18 @@ static void assert_same(const ck_pair_sums *want, const ck_pair_sums *got) {
     assert_memory_equal(&want->max_abs, &got->max_abs, sizeof want->max_abs);
 }
 
+/* The float32 kernel of every SIMD level the CPU runs gives the bits of
+ * the specification on these n pairs. */
+static void assert_f32_kernels_meet_spec(const float *a, const float *b, size_t n) {
+    ck_pair_sums want;
+    spec(a, b, n, &want);
+    for (int isa = CK_ISA_SCALAR; isa <= (int)ck_cpu_isa(); isa++) {
+        ck_pair_sums got;
+        ck_pairsum_at(CK_SRC_F32, CK_SRC_F32, (ck_isa)isa)(a, b, n, &got);
+        assert_same(&want, &got);
+    }
+}
+
 /* (1,1) (2,3) (NaN,NaN) (Inf,1) (0,-0) (-0,0) (NaN,5): three changed; the
  * finite pairs (1,1) (2,3) (0,-0) (-0,0) give the sums. */
 static void test_by_hand(void **state) {
@@ -117,13 +129,7 @@ static void test_rare_path(void **state) {
                 }
                 if (side != 1) a[at] = odd[j];
                 if (side != 0) b[at] = odd[j];
-                ck_pair_sums want;
-                spec(a, b, N, &want);
-                for (int isa = CK_ISA_SCALAR; isa <= (int)ck_cpu_isa(); isa++) {
-                    ck_pair_sums got;
-                    ck_pairsum_at(CK_SRC_F32, CK_SRC_F32, (ck_isa)isa)(a, b, N, &got);
-                    assert_same(&want, &got);
-                }
+                assert_f32_kernels_meet_spec(a, b, N);
             }
         }
     }
@@ -232,13 +238,7 @@ static void test_extremes(void **state) {
             a[i] = ext[next32() % 8];
             b[i] = next32() % 2 ? ext[next32() % 8] : -a[i];
         }
-        ck_pair_sums want;
-        spec(a, b, N, &want);
-        for (int isa = CK_ISA_SCALAR; isa <= (int)ck_cpu_isa(); isa++) {
-            ck_pair_sums got;
-            ck_pairsum_at(CK_SRC_F32, CK_SRC_F32, (ck_isa)isa)(a, b, N, &got);
-            assert_same(&want, &got);
-        }
+        assert_f32_kernels_meet_spec(a, b, N);
     }
 }
 

@@ -19,6 +19,7 @@
 #include <math.h>
 
 #include "bytes.h"
+#include "corpus_model.h"
 #include "ckpt/model.h"
 #include "core/cpu.h"
 #include "core/dequant.h"
@@ -134,13 +135,7 @@ typedef struct tally {
 
 static ck_model *open_model(const char *file) {
     char *dir = path_join2(g_corpus, "gguf");
-    char *path = path_join2(dir, file);
-    ck_diag d;
-    ck_diag_init(&d, 0);
-    ck_model *m = NULL;
-    if (ck_model_open(&m, path, &d) != CK_OK) fail_msg("cannot open %s", path);
-    ck_diag_free(&d);
-    free(path);
+    ck_model *m = open_model_in(dir, file);
     free(dir);
     return m;
 }
