@@ -30,10 +30,26 @@ typedef enum ck_names_mode {
 
 const char *ck_names_mode_name(ck_names_mode m);
 
+/* llama-quantize's k-quant mixes: a base type for most weights, and more
+ * bits for the output, attn_v, ffn_down and attn_output tensors where its
+ * rules say so (convert_mix.c has them). */
+typedef enum ck_quant_mix {
+    CK_MIX_NONE,
+    CK_MIX_Q3_K_S, CK_MIX_Q3_K_M, CK_MIX_Q3_K_L,
+    CK_MIX_Q4_K_S, CK_MIX_Q4_K_M,
+    CK_MIX_Q5_K_S, CK_MIX_Q5_K_M
+} ck_quant_mix;
+
+/* "q4_k_m" (any case) -> the mix and its base type. False if not a mix. */
+bool ck_quant_mix_from_name(const char *name, ck_quant_mix *mix, ck_dtype *base);
+/* "Q4_K_M", or NULL for CK_MIX_NONE. */
+const char *ck_quant_mix_name(ck_quant_mix mix);
+
 typedef struct ck_convert_opts {
     ck_format to;
     bool has_dtype;
     ck_dtype dtype;          /* for weights (GGUF: 2-D and more; 1-D tensors stay F32) */
+    ck_quant_mix mix;        /* with a k-quant dtype: llama-quantize's mix of it (GGUF only) */
     ck_names_mode names;
     const char *map;         /* a name map by name; NULL: from the architecture */
     uint64_t shard_size;     /* most bytes of tensors a file; 0: one file */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ckpt/convert.h"
+#include "ckpt/inspect.h"
 #include "cli.h"
 #include "json_writer.h"
 #include "progress.h"
@@ -23,7 +24,10 @@ static const char usage[] =
     "  --to FORMAT        gguf or safetensors\n"
     "  --dtype TYPE       f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k\n"
     "                     q6_k iq4_nl iq4_xs tq1_0 tq2_0 mxfp4 (safetensors: f32 f16\n"
-    "                     bf16). GGUF: 1-D tensors and MoE routers stay F32, and a\n"
+    "                     bf16), every weight in TYPE; or llama-quantize's mixes\n"
+    "                     q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m, which give\n"
+    "                     output, attn_v, ffn_down and attn_output more bits by its\n"
+    "                     rules. GGUF: 1-D tensors and MoE routers stay F32, and a\n"
     "                     row that is not whole blocks of TYPE falls back as\n"
     "                     llama-quantize does. Default: each tensor's own dtype, or\n"
     "                     F32 for quantized tensors going to safetensors.\n"
@@ -53,13 +57,14 @@ static int snr_cmp(const void *x, const void *y) {
     return a->snr_db < b->snr_db ? -1 : a->snr_db > b->snr_db;
 }
 
-static void print_dtypes(const ck_convert_result *r) {
+static void print_dtypes(const ck_convert_result *r, ck_quant_mix mix) {
     size_t count[CK_DT_COUNT] = {0}, fallbacks = 0;
     for (size_t i = 0; i < r->n_tensors; i++) {
         count[r->tensors[i].to]++;
         fallbacks += r->tensors[i].fallback;
     }
     printf("  %-10s", "dtypes");
+    if (mix != CK_MIX_NONE) printf("%s mix: ", ck_quant_mix_name(mix));
     const char *sep = "";
     for (int d = 0; d < CK_DT_COUNT; d++) {
         if (!count[d]) continue;
@@ -144,10 +149,14 @@ static void print_text(const char *in, const ck_convert_result *r, const convert
     if (r->map) printf(" (map %s): %zu permuted, %zu stacked, %zu experts apart, %zu dropped, %zu unmapped", r->map,
                        permuted, stacked, split, r->n_dropped, r->n_unmapped);
     putchar('\n');
-    print_dtypes(r);
+    print_dtypes(r, c->o.mix);
     printf("  %-10s%zu entries", "metadata", r->n_kv);
     if (r->n_kv_config) printf(" (%zu from config.json)", r->n_kv_config);
-    if (r->to == CK_FORMAT_GGUF) printf(", general.file_type %u", r->file_type);
+    if (r->to == CK_FORMAT_GGUF) {
+        const char *ft = ck_ftype_name(r->file_type);
+        printf(", general.file_type %u", r->file_type);
+        if (ft) printf(" (%s)", ft);
+    }
     putchar('\n');
     print_quality(r);
     if (c->list) print_list(r);
@@ -212,6 +221,9 @@ static void print_json(const char *in, const ck_convert_result *r, const convert
     if (r->map) jw_str(&w, r->map);
     else jw_null(&w);
     jw_key(&w, "dtype"); json_dtype_or_null(&w, c->o.has_dtype, c->o.dtype);
+    jw_key(&w, "mix");
+    if (c->o.mix != CK_MIX_NONE) jw_str(&w, ck_quant_mix_name(c->o.mix));
+    else jw_null(&w);
     jw_key(&w, "index");
     if (r->index) jw_str(&w, r->index);
     else jw_null(&w);
@@ -263,7 +275,9 @@ static int parse_option(convert_cli *c, int opt, const char *arg) {
         return 0;
     case OPT_DTYPE:
         c->o.has_dtype = true;
-        if (!ck_dtype_from_name(arg, &c->o.dtype)) return cli_usage_error(usage, "unknown --dtype '%s'", arg);
+        c->o.mix = CK_MIX_NONE;
+        if (!ck_dtype_from_name(arg, &c->o.dtype) && !ck_quant_mix_from_name(arg, &c->o.mix, &c->o.dtype))
+            return cli_usage_error(usage, "unknown --dtype '%s'", arg);
         return 0;
     case OPT_NAMES:
         if (strcmp(arg, "gguf") == 0) c->o.names = CK_NAMES_GGUF;

@@ -70,6 +70,9 @@ static ck_status check_opts(conv_plan *p) {
     const ck_convert_opts *o = p->o;
     if (!o->has_dtype) return CK_OK;
     const ck_dtype_info *i = ck_dtype_info_of(o->dtype);
+    if (o->mix != CK_MIX_NONE && o->to != CK_FORMAT_GGUF)
+        return convert_fail(p, &CK_RULE_CONVERT_STORE, NULL, "ckpt cannot write %s tensors in %s",
+                            ck_quant_mix_name(o->mix), ck_format_name(o->to));
     bool held = o->to == CK_FORMAT_GGUF ? i->gguf_id >= 0 : i->st_name != NULL;
     if (!held || !ck_quant_kernel(o->dtype) || (o->to == CK_FORMAT_SAFETENSORS && i->kind != CK_KIND_FLOAT))
         return convert_fail(p, &CK_RULE_CONVERT_STORE, NULL, "ckpt cannot write %s tensors in %s", i->name,

@@ -46,6 +46,11 @@ typedef struct conv_plan {
 
 /* The output tensors: names, sources, shapes, dtypes, sizes. */
 ck_status convert_plan_tensors(conv_plan *p);
+/* The type each output tensor gets under the mix of o->mix, before any
+ * fallback: asked[i] for tensor i. */
+ck_status convert_mix_types(const conv_plan *p, ck_dtype *asked);
+/* The llama_ftype (general.file_type) of a mix. */
+uint32_t convert_mix_ftype(ck_quant_mix mix);
 /* The metadata of the output. */
 ck_status convert_plan_metadata(conv_plan *p);
 /* Paths, shards, headers; the files opened and their headers written. */

@@ -156,6 +156,7 @@ static ck_status add_name(kvset *s) {
 /* llama_ftype of the output: from the dtype asked for, else the most common
  * dtype of its matrices. Uniform k-quants are llama.cpp's "_S" mixes. */
 static uint32_t file_type(const conv_plan *p) {
+    if (p->o->mix != CK_MIX_NONE) return convert_mix_ftype(p->o->mix);
     ck_dtype d = CK_DT_F32;
     if (p->o->has_dtype) {
         d = p->o->dtype;

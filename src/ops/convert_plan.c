@@ -60,7 +60,8 @@ static ck_dtype default_dtype(ck_format to, ck_dtype from) {
     }
 }
 
-static void choose_dtype(const conv_plan *p, ck_convert_tensor *t) {
+/* asked: the dtype asked for this tensor (o->dtype, or its mix's choice). */
+static void choose_dtype(const conv_plan *p, ck_convert_tensor *t, ck_dtype asked) {
     const ck_convert_opts *o = p->o;
     t->to = t->from;
     t->asked = t->from;
@@ -69,17 +70,17 @@ static void choose_dtype(const conv_plan *p, ck_convert_tensor *t) {
         t->to = t->asked = default_dtype(o->to, t->from);
         return;
     }
-    t->asked = o->dtype;
+    t->asked = asked;
     int64_t cols = t->rank ? t->shape[t->rank - 1] : 1;
     /* llama.cpp keeps norms, biases and routers in F32. */
     if (o->to == CK_FORMAT_GGUF && (t->rank < 2 || is_router(t->name))) {
         t->to = t->asked = CK_DT_F32;
         return;
     }
-    t->to = o->dtype;
+    t->to = asked;
     if (fits(t->to, cols)) return;
     t->fallback = true;
-    t->to = fallback_of(o->dtype);
+    t->to = fallback_of(asked);
     if (!fits(t->to, cols)) t->to = CK_DT_F16;
 }
 
@@ -323,7 +324,7 @@ static ck_status to_hf_names(builder *b) {
 
 /* ===== dtypes, decoders, sizes ===== */
 
-static ck_status finish_tensor(conv_plan *p, size_t i) {
+static ck_status finish_tensor(conv_plan *p, size_t i, ck_dtype asked) {
     ck_convert_tensor *t = &p->r->tensors[i];
     ctensor *c = &p->t[i];
     const ck_model *m = p->m;
@@ -332,7 +333,7 @@ static ck_status finish_tensor(conv_plan *p, size_t i) {
         t->rank = 1;
         t->shape[0] = 1;
     }
-    choose_dtype(p, t);
+    choose_dtype(p, t, asked);
     c->raw = t->to == t->from;
     if (!c->raw && !ck_quant_kernel(t->to))
         return convert_fail(p, &CK_RULE_CONVERT_STORE, t->source, "ckpt cannot write %s values", ck_dtype_name(t->to));
@@ -374,11 +375,14 @@ ck_status convert_plan_tensors(conv_plan *p) {
     r->n_tensors = b.n;
     p->t = b.c;
     for (size_t i = 0; st == CK_OK && i < m->n_tensors; i++) r->bytes_in += m->tensors[i].nbytes;
+    ck_dtype *asked = st == CK_OK && p->o->mix != CK_MIX_NONE ? malloc((r->n_tensors + 1) * sizeof *asked) : NULL;
+    if (st == CK_OK && p->o->mix != CK_MIX_NONE) st = asked ? convert_mix_types(p, asked) : CK_ERR_NOMEM;
     for (size_t i = 0; st == CK_OK && i < r->n_tensors; i++) {
         if (strlen(r->tensors[i].name) == 0 || strlen(r->tensors[i].source) != m->tensors[p->t[i].pieces[0].tensor].name_len)
             st = convert_fail(p, &CK_RULE_CONVERT_NAMES, NULL, "a tensor name is empty or holds a NUL byte");
         else
-            st = finish_tensor(p, i);
+            st = finish_tensor(p, i, asked ? asked[i] : p->o->dtype);
     }
+    free(asked);
     return st;
 }

@@ -1391,9 +1391,127 @@ def sec_l():
 
 
 # ============================================================================================
+# m. llama-quantize's k-quant mixes
+
+# More bits for tensor i of 16 by llama-quantize's rule (the first and last eighth, and every third between),
+# worked by hand: i < 2, i >= 14, or (i - 2) % 3 == 2.
+MORE_BITS_16 = {0, 1, 4, 7, 10, 13, 14, 15}
+
+
+def mix_expected(mix, layer, role, moe):
+    """The type llama-quantize's rules give a 16-layer model's tensor (rows of 256 values, no fallback)."""
+    base = {"q3": "Q3_K", "q4": "Q4_K", "q5": "Q5_K"}[mix[:2]]
+    more = layer in MORE_BITS_16
+    if role == "output":
+        return "Q6_K"
+    if role == "attn_v":
+        if moe:
+            return "Q8_0"
+        return {"q3_k_m": "Q5_K" if layer < 2 else "Q4_K", "q3_k_l": "Q5_K", "q4_k_s": "Q5_K" if layer < 4 else base,
+                "q4_k_m": "Q6_K" if more else base, "q5_k_m": "Q6_K" if more else base}.get(mix, base)
+    if role == "attn_k":
+        return "Q8_0" if moe else base
+    if role == "attn_output":
+        if moe:
+            return "Q5_K" if mix in ("q3_k_s", "q3_k_m", "q4_k_s", "q4_k_m") else base
+        return {"q3_k_m": "Q4_K", "q3_k_l": "Q5_K"}.get(mix, base)
+    if role == "ffn_down":
+        return {"q3_k_m": "Q5_K" if layer < 1 else "Q4_K", "q3_k_l": "Q5_K", "q4_k_s": "Q5_K" if layer < 2 else base,
+                "q4_k_m": "Q6_K" if more else base, "q5_k_m": "Q6_K" if more else base}.get(mix, base)
+    return base
+
+
+def mix_model(path, moe):
+    """16 layers of 32 x 256 weights with llama.cpp's names. moe: 8 experts (ffn_*_exps), and no output.weight
+    (the embeddings are the output: llama-quantize gives them the output's type)."""
+    import random
+    rng = random.Random(11)
+    w = mio.f32_bytes(mio.gauss_f32(rng, 32 * 256, 0.02))
+    ones = mio.f32_bytes([1.0] * 256)
+    kvs = [("general.architecture", "STRING", "llama"), ("general.name", "STRING", "mix"),
+           ("llama.block_count", "UINT32", 16), ("llama.embedding_length", "UINT32", 256),
+           ("llama.attention.head_count", "UINT32", 4), ("llama.attention.head_count_kv", "UINT32", 4)]
+    if moe:
+        kvs.append(("llama.expert_count", "UINT32", 8))
+    ts = [("token_embd.weight", "F32", [256, 32], w), ("output_norm.weight", "F32", [256], ones)]
+    if not moe:
+        ts.append(("output.weight", "F32", [256, 32], w))
+    for i in range(16):
+        ts.append(("blk.%d.attn_norm.weight" % i, "F32", [256], ones))
+        for r in ("attn_q", "attn_k", "attn_v", "attn_output"):
+            ts.append(("blk.%d.%s.weight" % (i, r), "F32", [256, 32], w))
+        if moe:
+            ts.append(("blk.%d.ffn_gate_inp.weight" % i, "F32", [256, 8], w[:8192]))
+            for r in ("ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"):
+                ts.append(("blk.%d.%s.weight" % (i, r), "F32", [256, 4, 8], w[:4 * 256 * 8 * 4]))
+        else:
+            for r in ("ffn_gate", "ffn_up", "ffn_down"):
+                ts.append(("blk.%d.%s.weight" % (i, r), "F32", [256, 32], w))
+    with open(path, "wb") as f:
+        f.write(mio.gguf_bytes(kvs, ts))
+
+
+def role_of(name):
+    if name in ("output.weight",):
+        return "output"
+    for r in ("attn_v", "attn_k", "attn_output", "ffn_down"):
+        if ".%s." % r in name or ".%s_exps." % r in name:
+            return r
+    return "other"
+
+
+def sec_m():
+    d = tmpdir("m")
+    # The corpus: llama-quantize's Q3_K_M, Q4_K_M and Q5_K_M of corpus-f32, every tensor's type and bytes.
+    for mix in ("Q3_K_M", "Q4_K_M", "Q5_K_M"):
+        out = os.path.join(d, "corpus-%s.gguf" % mix)
+        p, doc = convert("m corpus-f32 --dtype %s" % mix.lower(), corpus("gguf", "corpus-f32.gguf"), out,
+                         ["--dtype", mix.lower()])
+        g = read_gguf_checked("m %s" % mix, out) if doc else None
+        if not g:
+            continue
+        want = mio.read_gguf(corpus("gguf", "corpus-%s.gguf" % mix))
+        bad = ["%s: %s, llama-quantize %s" % (n, g.tensors[n].type if n in g.tensors else "missing", t.type)
+               for n, t in want.tensors.items() if n not in g.tensors or g.tensors[n].type != t.type]
+        bad += ["%s: bytes differ" % n for n, t in want.tensors.items()
+                if n in g.tensors and g.tensors[n].type == t.type and g.tensors[n].raw != t.raw]
+        types = sorted(set(t.type for t in want.tensors.values()))
+        expect("m --dtype %s: every tensor of corpus-f32 has llama-quantize's type (%s) and bytes" % (
+            mix.lower(), " ".join(types)), not bad and len(g.tensors) == len(want.tensors), listing(bad))
+        expect("m --dtype %s: general.file_type as llama-quantize writes it, --json mix" % mix.lower(),
+               g.kv.get("general.file_type") == want.kv.get("general.file_type") and doc.get("mix") == mix,
+               "%s vs %s, mix %s" % (g.kv.get("general.file_type"), want.kv.get("general.file_type"), doc.get("mix")))
+    # 16 layers: the per-layer rules, dense and with 8 experts.
+    for moe in (False, True):
+        model = os.path.join(d, "mix-%s.gguf" % ("moe" if moe else "dense"))
+        mix_model(model, moe)
+        for mix in ("q3_k_s", "q3_k_m", "q3_k_l", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m"):
+            label = "m 16 layers%s --dtype %s" % (", 8 experts" if moe else "", mix)
+            out = os.path.join(d, "out-%s-%s.gguf" % (moe, mix))
+            p, doc = convert(label, model, out, ["--dtype", mix])
+            g = read_gguf_checked(label, out) if doc else None
+            if not g:
+                continue
+            bad = []
+            for n, t in g.tensors.items():
+                if len(t.ne) < 2 or "ffn_gate_inp" in n:
+                    want = "F32"
+                elif n == "token_embd.weight" and moe:
+                    want = "Q6_K"      # tied: the output's type
+                else:
+                    layer = int(n.split(".")[1]) if n.startswith("blk.") else -1
+                    want = mix_expected(mix, layer, role_of(n), moe)
+                if t.type != want:
+                    bad.append("%s: %s, expected %s" % (n, t.type, want))
+            expect("%s: every tensor's type by llama-quantize's rules" % label, not bad, listing(bad))
+    refused("m --dtype q4_k_m to safetensors", ["convert", "--dtype", "q4_k_m", corpus("gguf", "corpus-f32.gguf"),
+            os.path.join(d, "refused.safetensors")], [d])
+
+
+# ============================================================================================
 
 SECTIONS = [("a", sec_a), ("b", sec_b), ("c", sec_c), ("d", sec_d), ("e", sec_e), ("f", sec_f), ("g", sec_g),
-            ("h", sec_h), ("i", sec_i), ("k", sec_k), ("l", sec_l), ("j", sec_j)]
+            ("h", sec_h), ("i", sec_i), ("k", sec_k), ("l", sec_l), ("m", sec_m), ("j", sec_j)]
 
 
 def main():
