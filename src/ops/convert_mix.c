@@ -94,6 +94,9 @@ static long layer_of(const char *name) {
     return end > name + 4 && *end == '.' && n >= 0 ? n : -1;
 }
 
+/* More layers than any model has; keeps 7 * n in range. */
+#define MAX_LAYERS (1L << 20)
+
 static bool more_bits(long i, long n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 /* ===== llama.cpp's order: by layer, then by name ===== */
@@ -177,14 +180,18 @@ ck_status convert_mix_types(const conv_plan *p, ck_dtype *asked) {
                    h->n_head != h->n_head_kv;
     sort_key *order = malloc((r->n_tensors ? r->n_tensors : 1) * sizeof *order);
     if (!order) return CK_ERR_NOMEM;
-    long n_attn_v = 0;
+    long n_attn_v = 0, blocks = 0;
     for (size_t i = 0; i < r->n_tensors; i++) {
         const ck_convert_tensor *t = &r->tensors[i];
         order[i] = (sort_key){layer_of(t->name), t->name, i};
+        if (order[i].layer >= blocks && order[i].layer < MAX_LAYERS) blocks = order[i].layer + 1;
         role ro = role_of(t->name);
         n_attn_v += ro == R_ATTN_V && t->rank >= 2;
         if (ro == R_OUTPUT) mm.tied = false;
     }
+    /* The block count from the metadata, unless it is missing or absurd:
+     * then the layers the names count. */
+    if (mm.n_layer <= 0 || mm.n_layer > MAX_LAYERS) mm.n_layer = blocks;
     qsort(order, r->n_tensors, sizeof *order, by_layer_then_name);
     long i_attn_v = 0, i_ffn_down = 0;
     for (size_t k = 0; k < r->n_tensors; k++) {
