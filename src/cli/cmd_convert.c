@@ -57,6 +57,33 @@ static int snr_cmp(const void *x, const void *y) {
     return a->snr_db < b->snr_db ? -1 : a->snr_db > b->snr_db;
 }
 
+static bool same_fallback(const ck_convert_tensor *a, const ck_convert_tensor *b) {
+    return a->to == b->to && a->asked == b->asked && a->shape[a->rank - 1] == b->shape[b->rank - 1];
+}
+
+/* One line for each kind of fallback (dtype asked, dtype written, row
+ * length), naming its first tensors: a model has many alike. */
+#define FALLBACK_NAMES 3
+
+static void print_fallbacks(const ck_convert_result *r) {
+    for (size_t i = 0; i < r->n_tensors; i++) {
+        const ck_convert_tensor *t = &r->tensors[i];
+        bool first = t->fallback;
+        for (size_t k = 0; first && k < i; k++) first = !(r->tensors[k].fallback && same_fallback(&r->tensors[k], t));
+        if (!first) continue;
+        size_t n = 0;
+        printf("  %-10s%s for %s (rows of %lld values, blocks of %u): ", "fallback", ck_dtype_name(t->to),
+               ck_dtype_name(t->asked), (long long)t->shape[t->rank - 1], ck_dtype_info_of(t->asked)->block_elems);
+        for (size_t k = i; k < r->n_tensors; k++) {
+            if (!r->tensors[k].fallback || !same_fallback(&r->tensors[k], t)) continue;
+            if (n < FALLBACK_NAMES) printf("%s%s", n ? ", " : "", r->tensors[k].name);
+            n++;
+        }
+        if (n > FALLBACK_NAMES) printf(" and %zu more", n - FALLBACK_NAMES);
+        putchar('\n');
+    }
+}
+
 static void print_dtypes(const ck_convert_result *r, ck_quant_mix mix) {
     size_t count[CK_DT_COUNT] = {0}, fallbacks = 0;
     for (size_t i = 0; i < r->n_tensors; i++) {
@@ -74,12 +101,7 @@ static void print_dtypes(const ck_convert_result *r, ck_quant_mix mix) {
     if (fallbacks) printf("  (%zu fallback%s)", fallbacks, fallbacks == 1 ? "" : "s");
     if (r->requantized) printf("  %srequantized%s", term_yellow(), term_reset());
     putchar('\n');
-    for (size_t i = 0; i < r->n_tensors; i++) {
-        const ck_convert_tensor *t = &r->tensors[i];
-        if (!t->fallback) continue;
-        printf("  %-10s%s: %s for %s (rows of %lld values, blocks of %u)\n", "fallback", t->name, ck_dtype_name(t->to),
-               ck_dtype_name(t->asked), (long long)t->shape[t->rank - 1], ck_dtype_info_of(t->asked)->block_elems);
-    }
+    print_fallbacks(r);
 }
 
 static void print_quality(const ck_convert_result *r) {

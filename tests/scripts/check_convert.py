@@ -1504,6 +1504,19 @@ def sec_m():
                 if t.type != want:
                     bad.append("%s: %s, expected %s" % (n, t.type, want))
             expect("%s: every tensor's type by llama-quantize's rules" % label, not bad, listing(bad))
+    # The text report: one line for each kind of fallback, naming its first three tensors.
+    model = os.path.join(d, "fallbacks.gguf")
+    w64, w128 = mio.f32_bytes([0.5] * 64 * 4), mio.f32_bytes([0.25] * 128 * 4)
+    with open(model, "wb") as f:
+        f.write(mio.gguf_bytes([("general.architecture", "STRING", "llama")],
+                               [("t%d.weight" % i, "F32", [64, 4], w64) for i in range(5)] +
+                               [("u.weight", "F32", [128, 4], w128)]))
+    p = run(["convert", "--dtype", "q4_k", model, os.path.join(d, "fallbacks-q4k.gguf")])
+    lines = [ln for ln in p.stdout.decode().splitlines() if ln.strip().startswith("fallback")]
+    want = ["  fallback  Q5_0 for Q4_K (rows of 64 values, blocks of 256): t0.weight, t1.weight, t2.weight and 2 more",
+            "  fallback  Q5_0 for Q4_K (rows of 128 values, blocks of 256): u.weight"]
+    expect("m text report: one fallback line for each kind", p.returncode == 0 and lines == want,
+           "exit %d, lines %s" % (p.returncode, lines))
     refused("m --dtype q4_k_m to safetensors", ["convert", "--dtype", "q4_k_m", corpus("gguf", "corpus-f32.gguf"),
             os.path.join(d, "refused.safetensors")], [d])
 
