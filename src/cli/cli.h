@@ -46,6 +46,20 @@ extern const char cli_common_help[];
  * print usage and exit 0. */
 int cli_common_option(cli_common *c, int opt, const char *arg, const char *usage);
 
+/* A command's own options: take returns 0 when it took opt, an exit code
+ * after printing why its value is bad, or CLI_OPT_UNKNOWN. */
+enum { CLI_OPT_UNKNOWN = -1 };
+typedef int (*cli_option_fn)(void *ctx, int opt, const char *arg);
+
+/* Parse argv's options: the common ones into common, the others through
+ * take (with ctx); an unknown one prints the usage. Returns 0, with optind
+ * at the operands, or the exit code to return. */
+int cli_parse_options(int argc, char **argv, const struct option *longopts, cli_common *common, const char *usage,
+                      cli_option_fn take, void *ctx);
+
+/* rc, or EXIT_TROUBLE (after saying so) when stdout could not be written. */
+int cli_flush_stdout(int rc);
+
 /* Print a usage error and return EXIT_TROUBLE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -287,7 +287,8 @@ static void print_json(const char *in, const ck_convert_result *r, const convert
 
 /* ===== options ===== */
 
-static int parse_option(convert_cli *c, int opt, const char *arg) {
+static int take_option(void *ctx, int opt, const char *arg) {
+    convert_cli *c = ctx;
     switch (opt) {
     case OPT_TO:
         c->to_set = true;
@@ -317,7 +318,7 @@ static int parse_option(convert_cli *c, int opt, const char *arg) {
     case OPT_FORCE: c->o.force = true; return 0;
     case OPT_NO_SYNC: c->o.no_sync = true; return 0;
     case OPT_LIST: c->list = true; return 0;
-    default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
+    default: return CLI_OPT_UNKNOWN;
     }
 }
 
@@ -345,14 +346,8 @@ int cmd_convert(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     convert_cli c = {0};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&c.common, opt, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        if (parse_option(&c, opt, optarg) != 0) return EXIT_TROUBLE;
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &c.common, usage, take_option, &c);
+    if (bad) return bad;
     if (argc - optind != 2) return cli_usage_error(usage, "convert takes a MODEL and an OUT");
     const char *in = argv[optind], *out = argv[optind + 1];
     if (!c.to_set && !format_from_name(out, &c.o.to))
@@ -380,9 +375,5 @@ int cmd_convert(int argc, char **argv) {
     }
     ck_diag_free(&d);
     ck_model_free(m);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return rc;
+    return cli_flush_stdout(rc);
 }

@@ -287,6 +287,29 @@ static int write_html(const ck_diff_result *r, const diff_cli *o, const char *a,
     return rc;
 }
 
+static int take_option(void *ctx, int opt, const char *arg) {
+    diff_cli *o = ctx;
+    switch (opt) {
+    case OPT_HTML: o->html = arg; return 0;
+    case OPT_RANK: o->rank = true; return 0;
+    case OPT_FORCE: o->force = true; return 0;
+    case OPT_MAP:
+        if (strcmp(arg, "none") != 0 && !ck_name_map_named(arg))
+            return cli_usage_error(usage, "--map takes a known map name or none, not '%s'", arg);
+        o->map = arg;
+        return 0;
+    case OPT_TOP: {
+        char *end;
+        errno = 0;
+        o->top = strtol(arg, &end, 10);
+        if (errno || *end || o->top < 0 || o->top > 1000000)
+            return cli_usage_error(usage, "--top takes a whole number, not '%s'", arg);
+        return 0;
+    }
+    default: return CLI_OPT_UNKNOWN;
+    }
+}
+
 int cmd_diff(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -298,32 +321,8 @@ int cmd_diff(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     diff_cli o = {.top = 10};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&o.common, c, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        switch (c) {
-        case OPT_HTML: o.html = optarg; break;
-        case OPT_RANK: o.rank = true; break;
-        case OPT_FORCE: o.force = true; break;
-        case OPT_MAP:
-            if (strcmp(optarg, "none") != 0 && !ck_name_map_named(optarg))
-                return cli_usage_error(usage, "--map takes a known map name or none, not '%s'", optarg);
-            o.map = optarg;
-            break;
-        case OPT_TOP: {
-            char *end;
-            errno = 0;
-            o.top = strtol(optarg, &end, 10);
-            if (errno || *end || o.top < 0 || o.top > 1000000)
-                return cli_usage_error(usage, "--top takes a whole number, not '%s'", optarg);
-            break;
-        }
-        default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
-        }
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &o.common, usage, take_option, &o);
+    if (bad) return bad;
     if (argc - optind != 2) return cli_usage_error(usage, "diff takes two models (got %d)", argc - optind);
     term_setup(o.common.json ? COLOR_NEVER : o.common.color);
     const char *pa = argv[optind], *pb = argv[optind + 1];
@@ -359,9 +358,5 @@ int cmd_diff(int argc, char **argv) {
     ck_diag_free(&d);
     ck_model_free(a);
     ck_model_free(b);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return rc;
+    return cli_flush_stdout(rc);
 }

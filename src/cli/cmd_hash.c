@@ -97,6 +97,17 @@ static int hash_one(const char *path, const hash_opts *o, jw *w) {
     return rc;
 }
 
+static int take_option(void *ctx, int opt, const char *arg) {
+    hash_opts *o = ctx;
+    (void)arg;
+    switch (opt) {
+    case OPT_TENSOR_SHA256: o->tensor_sha256 = true; return 0;
+    case OPT_NO_FILE_HASH: o->no_file_hash = true; return 0;
+    case OPT_SHA256SUM: o->sha256sum = true; return 0;
+    default: return CLI_OPT_UNKNOWN;
+    }
+}
+
 int cmd_hash(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -106,19 +117,8 @@ int cmd_hash(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     hash_opts o = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&o.common, c, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        switch (c) {
-        case OPT_TENSOR_SHA256: o.tensor_sha256 = true; break;
-        case OPT_NO_FILE_HASH: o.no_file_hash = true; break;
-        case OPT_SHA256SUM: o.sha256sum = true; break;
-        default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
-        }
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &o.common, usage, take_option, &o);
+    if (bad) return bad;
     if (optind >= argc) return cli_usage_error(usage, "hash takes one or more MODELs");
     if (o.sha256sum && (o.no_file_hash || o.common.json))
         return cli_usage_error(usage, "--sha256sum prints file hashes as text: not with --no-file-hash or --json");
@@ -139,9 +139,5 @@ int cmd_hash(int argc, char **argv) {
         if (many) jw_arr_end(&w);
         jw_done(&w);
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return rc;
+    return cli_flush_stdout(rc);
 }

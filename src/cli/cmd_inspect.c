@@ -381,6 +381,16 @@ static void print_text(const ck_model *m, const ck_inspect *s, const inspect_opt
         printf("\n%s(--tensors lists the %zu tensors)%s\n", term_dim(), m->n_tensors, term_reset());
 }
 
+static int take_option(void *ctx, int opt, const char *arg) {
+    inspect_opts *o = ctx;
+    (void)arg;
+    switch (opt) {
+    case OPT_TENSORS: o->tensors = true; return 0;
+    case OPT_FULL: o->full = true; return 0;
+    default: return CLI_OPT_UNKNOWN;
+    }
+}
+
 int cmd_inspect(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -389,18 +399,8 @@ int cmd_inspect(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     inspect_opts o = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&o.common, c, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        switch (c) {
-        case OPT_TENSORS: o.tensors = true; break;
-        case OPT_FULL: o.full = true; break;
-        default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
-        }
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &o.common, usage, take_option, &o);
+    if (bad) return bad;
     if (argc - optind != 1)
         return cli_usage_error(usage, "inspect takes exactly one MODEL (got %d)", argc - optind);
     term_setup(o.common.json ? COLOR_NEVER : o.common.color);
@@ -413,9 +413,5 @@ int cmd_inspect(int argc, char **argv) {
     if (o.common.json) print_json(m, &s, &o);
     else print_text(m, &s, &o);
     ck_model_free(m);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return EXIT_SAME;
+    return cli_flush_stdout(EXIT_SAME);
 }

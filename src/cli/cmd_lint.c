@@ -84,6 +84,21 @@ static void json_findings(jw *w, const ck_diag *d) {
     }
 }
 
+typedef struct lint_cli {
+    bool strict;
+    ck_lint_opts lo;
+} lint_cli;
+
+static int take_option(void *ctx, int opt, const char *arg) {
+    lint_cli *l = ctx;
+    (void)arg;
+    switch (opt) {
+    case OPT_STRICT: l->strict = true; return 0;
+    case OPT_NO_DATA: l->lo.no_data = true; return 0;
+    default: return CLI_OPT_UNKNOWN;
+    }
+}
+
 int cmd_lint(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -92,21 +107,11 @@ int cmd_lint(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     cli_common c = {0};
-    bool strict = false;
-    ck_lint_opts lo = {0};
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&c, opt, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        if (opt == OPT_STRICT) strict = true;
-        else if (opt == OPT_NO_DATA) lo.no_data = true;
-        else {
-            fprintf(stderr, "%s", usage);
-            return EXIT_TROUBLE;
-        }
-    }
+    lint_cli l = {0};
+    int parse_rc = cli_parse_options(argc, argv, longopts, &c, usage, take_option, &l);
+    if (parse_rc) return parse_rc;
+    const bool strict = l.strict;
+    ck_lint_opts lo = l.lo;
     if (optind >= argc) return cli_usage_error(usage, "lint takes one or more MODELs");
     term_setup(c.json ? COLOR_NEVER : c.color);
     int n = argc - optind;
@@ -162,9 +167,5 @@ int cmd_lint(int argc, char **argv) {
     }
     for (int i = 0; i < n; i++) ck_diag_free(&ds[i]);
     free(ds);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return rc;
+    return cli_flush_stdout(rc);
 }

@@ -268,6 +268,18 @@ static void print_text(const ck_model *m, const ck_stats_result *r, const summar
     }
 }
 
+static int take_option(void *ctx, int opt, const char *arg) {
+    stats_opts *o = ctx;
+    switch (opt) {
+    case OPT_TENSOR:
+        if (o->n_patterns == MAX_PATTERNS) return cli_usage_error(usage, "at most %d --tensor patterns", MAX_PATTERNS);
+        o->patterns[o->n_patterns++] = arg;
+        return 0;
+    case OPT_HIST: o->hist = true; return 0;
+    default: return CLI_OPT_UNKNOWN;
+    }
+}
+
 int cmd_stats(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -276,22 +288,8 @@ int cmd_stats(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     stats_opts o = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&o.common, c, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        switch (c) {
-        case OPT_TENSOR:
-            if (o.n_patterns == MAX_PATTERNS)
-                return cli_usage_error(usage, "at most %d --tensor patterns", MAX_PATTERNS);
-            o.patterns[o.n_patterns++] = optarg;
-            break;
-        case OPT_HIST: o.hist = true; break;
-        default: fprintf(stderr, "%s", usage); return EXIT_TROUBLE;
-        }
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &o.common, usage, take_option, &o);
+    if (bad) return bad;
     if (argc - optind != 1)
         return cli_usage_error(usage, "stats takes exactly one MODEL (got %d)", argc - optind);
     term_setup(o.common.json ? COLOR_NEVER : o.common.color);
@@ -326,10 +324,7 @@ int cmd_stats(int argc, char **argv) {
         } else {
             print_text(m, &r, &s, o.hist);
         }
-        if (rc == EXIT_SAME && (fflush(stdout) != 0 || ferror(stdout))) {
-            fprintf(stderr, "ckpt: cannot write the output\n");
-            rc = EXIT_TROUBLE;
-        }
+        if (rc == EXIT_SAME) rc = cli_flush_stdout(rc);
     }
     if (st == CK_OK) ck_stats_result_free(&r);
     ck_model_free(m);

@@ -172,6 +172,13 @@ static void print_text(const ck_verify_result *r, const char *model) {
            r->ok ? "OK" : "MISMATCH", term_reset());
 }
 
+/* --sha256 HEX */
+static int take_option(void *ctx, int opt, const char *arg) {
+    if (opt != OPT_SHA256) return CLI_OPT_UNKNOWN;
+    *(const char **)ctx = arg;
+    return 0;
+}
+
 int cmd_verify(int argc, char **argv) {
     static const struct option longopts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -180,18 +187,8 @@ int cmd_verify(int argc, char **argv) {
     };
     cli_common common = {0};
     const char *sha256 = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int r = cli_common_option(&common, c, optarg, usage);
-        if (r < 0) return EXIT_TROUBLE;
-        if (r > 0) continue;
-        if (c == OPT_SHA256) sha256 = optarg;
-        else {
-            fprintf(stderr, "%s", usage);
-            return EXIT_TROUBLE;
-        }
-    }
+    int bad = cli_parse_options(argc, argv, longopts, &common, usage, take_option, &sha256);
+    if (bad) return bad;
     int npos = argc - optind;
     if (sha256 ? npos != 1 : npos < 1 || npos > 2)
         return cli_usage_error(usage, sha256 ? "--sha256 HEX takes exactly one FILE" : "verify takes one or two arguments");
@@ -231,9 +228,5 @@ int cmd_verify(int argc, char **argv) {
     ck_verify_result_free(&r);
     ck_evidence_free(&ev);
     ck_diag_free(&d);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "ckpt: cannot write the output\n");
-        return EXIT_TROUBLE;
-    }
-    return rc;
+    return cli_flush_stdout(rc);
 }

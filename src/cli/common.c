@@ -58,6 +58,32 @@ int cli_common_option(cli_common *c, int opt, const char *arg, const char *usage
     }
 }
 
+int cli_parse_options(int argc, char **argv, const struct option *longopts, cli_common *common, const char *usage,
+                      cli_option_fn take, void *ctx) {
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = cli_common_option(common, opt, optarg, usage);
+        if (r < 0) return EXIT_TROUBLE;
+        if (r > 0) continue;
+        r = take(ctx, opt, optarg);
+        if (r == CLI_OPT_UNKNOWN) {
+            fprintf(stderr, "%s", usage);
+            return EXIT_TROUBLE;
+        }
+        if (r != 0) return r;
+    }
+    return 0;
+}
+
+int cli_flush_stdout(int rc) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ckpt: cannot write the output\n");
+        return EXIT_TROUBLE;
+    }
+    return rc;
+}
+
 static void put_name(FILE *o, const char *what, const char *name) {
     fprintf(o, "%s '", what);
     term_put_escaped(o, name, strlen(name), 120, NULL);
