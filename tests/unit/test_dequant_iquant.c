@@ -16,38 +16,12 @@
 #include <float.h>
 #include <math.h>
 
+#include "bits.h"
 #include "bytes.h"
 #include "core/dequant.h"
 #include "core/iq_grids.h"
 
 /* ===== helpers ===== */
-
-static uint32_t f32_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static void check_f32_at(float got, float want, const char *what, size_t i) {
-    if (f32_bits(got) != f32_bits(want)) {
-        print_error("%s[%zu]: got %.9g (0x%08x), want %.9g (0x%08x)\n", what, i, (double)got, f32_bits(got),
-                    (double)want, f32_bits(want));
-        fail();
-    }
-}
-
-static void check_all(const float *got, const float *want, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i++) check_f32_at(got[i], want[i], what, i);
-}
-
-static void put16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-    for (int k = 0; k < 4; k++) p[k] = (uint8_t)(v >> (8 * k));
-}
 
 static void fill(float *p, size_t n, float v) {
     for (size_t i = 0; i < n; i++) p[i] = v;

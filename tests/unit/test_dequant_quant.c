@@ -13,33 +13,11 @@
 
 #include <math.h>
 
+#include "bits.h"
 #include "bytes.h"
 #include "core/dequant.h"
 
 /* ===== helpers ===== */
-
-static uint32_t f32_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static void check_f32_at(float got, float want, const char *what, size_t i) {
-    if (f32_bits(got) != f32_bits(want)) {
-        print_error("%s[%zu]: got %.9g (0x%08x), want %.9g (0x%08x)\n", what, i, (double)got, f32_bits(got),
-                    (double)want, f32_bits(want));
-        fail();
-    }
-}
-
-static void check_all(const float *got, const float *want, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i++) check_f32_at(got[i], want[i], what, i);
-}
-
-static void put16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
 
 /* Some binary16 patterns and their values. */
 #define H_1 0x3C00       /* 1.0 */

@@ -11,6 +11,7 @@
  */
 #include "unit.h"
 
+#include "bits.h"
 #include "bytes.h"
 #include "ckpt/dtype.h"
 #include "core/cpu.h"
@@ -85,11 +86,6 @@ static uint8_t random_e8m0(void) {
     static const uint8_t special[] = {0, 1, 2, 3, 126, 127, 128, 129, 253, 254, 255};
     uint32_t r = next32();
     return r % 2 ? special[(r >> 1) % sizeof special] : (uint8_t)(r >> 8);
-}
-
-static void put16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
 }
 
 static void fill_blocks(const kcase *kc, uint8_t *p, size_t nblocks) {
