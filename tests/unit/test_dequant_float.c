@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "bits.h"
+#include "dequant_check.h"
 #include "bytes.h"
 #include "core/dequant.h"
 
@@ -37,26 +37,6 @@ static void check_f32_code(float got, float want, const char *what, unsigned cod
 static float fval(int neg, double mag, int e) {
     double v = ldexp(mag, e);
     return (float)(neg ? -v : v);
-}
-
-/* Run a kernel on an exact-size copy of the bytes (so that ASan sees any
- * read past the end) into out, which takes nvals floats, and again on a copy
- * at an odd address (the kernels must not assume alignment): both runs must
- * agree bit for bit. */
-static void run_kernel(ck_dequant_fn fn, const uint8_t *bytes, size_t nbytes, size_t nblocks, float *out,
-                       size_t nvals) {
-    uint8_t *exact = exact_copy(bytes, nbytes);
-    fn(exact, out, nblocks);
-    free(exact);
-    uint8_t *odd = malloc(nbytes + 1);
-    float *out2 = malloc(nvals ? nvals * sizeof(float) : 1);
-    assert_non_null(odd);
-    assert_non_null(out2);
-    memcpy(odd + 1, bytes, nbytes);
-    fn(odd + 1, out2, nblocks);
-    assert_memory_equal(out, out2, nvals * sizeof(float));
-    free(odd);
-    free(out2);
 }
 
 /* The common case: one float a block (plain types). */

@@ -16,7 +16,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "bits.h"
+#include "dequant_check.h"
 #include "bytes.h"
 #include "core/dequant.h"
 #include "core/iq_grids.h"
@@ -36,23 +36,6 @@ static void fill(float *p, size_t n, float v) {
 #define H_M2 0xC000      /* -2.0 */
 #define H_NEG0 0x8000
 
-/* Run a kernel on an exact-size copy of the blocks (ASan sees overreads) and
- * on a copy at an odd address; both must agree. out takes nvals floats. */
-static void run_kernel(ck_dequant_fn fn, const uint8_t *bytes, size_t nbytes, size_t nblocks, float *out,
-                       size_t nvals) {
-    uint8_t *exact = exact_copy(bytes, nbytes);
-    fn(exact, out, nblocks);
-    free(exact);
-    uint8_t *odd = malloc(nbytes + 1);
-    float *out2 = malloc(nvals * sizeof(float));
-    assert_non_null(odd);
-    assert_non_null(out2);
-    memcpy(odd + 1, bytes, nbytes);
-    fn(odd + 1, out2, nblocks);
-    assert_memory_equal(out, out2, nvals * sizeof(float));
-    free(odd);
-    free(out2);
-}
 
 /* A deterministic byte stream. */
 static uint32_t lcg(uint32_t *s) {

@@ -13,7 +13,7 @@
 
 #include <math.h>
 
-#include "bits.h"
+#include "dequant_check.h"
 #include "bytes.h"
 #include "core/dequant.h"
 
@@ -31,23 +31,6 @@
 #define H_NEG0 0x8000
 #define H_INF 0x7C00
 
-/* Run a kernel on an exact-size copy of the blocks (ASan sees overreads) and
- * on a copy at an odd address; both must agree. out takes nvals floats. */
-static void run_kernel(ck_dequant_fn fn, const uint8_t *bytes, size_t nbytes, size_t nblocks, float *out,
-                       size_t nvals) {
-    uint8_t *exact = exact_copy(bytes, nbytes);
-    fn(exact, out, nblocks);
-    free(exact);
-    uint8_t *odd = malloc(nbytes + 1);
-    float *out2 = malloc(nvals * sizeof(float));
-    assert_non_null(odd);
-    assert_non_null(out2);
-    memcpy(odd + 1, bytes, nbytes);
-    fn(odd + 1, out2, nblocks);
-    assert_memory_equal(out, out2, nvals * sizeof(float));
-    free(odd);
-    free(out2);
-}
 
 /* ===== Q4_0: d f16, qs[16]; element j low nibble of qs[j], j+16 high ===== */
 

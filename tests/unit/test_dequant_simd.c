@@ -11,7 +11,7 @@
  */
 #include "unit.h"
 
-#include "bits.h"
+#include "dequant_check.h"
 #include "bytes.h"
 #include "ckpt/dtype.h"
 #include "core/cpu.h"
