@@ -216,9 +216,7 @@ static void json_tensor(jw *w, const ck_convert_tensor *t) {
     if (t->permute_heads) jw_int(w, t->permute_heads);
     else jw_null(w);
     jw_key(w, "shape");
-    jw_arr_inline(w);
-    for (uint32_t j = 0; j < t->rank; j++) jw_int(w, t->shape[j]);
-    jw_arr_end(w);
+    jw_int_array(w, t->shape, t->rank);
     jw_key(w, "bytes"); jw_uint(w, t->nbytes);
     jw_key(w, "file"); jw_uint(w, t->file);
     jw_key(w, "offset"); jw_uint(w, t->offset);

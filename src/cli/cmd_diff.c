@@ -47,11 +47,7 @@ static void jnum(jw *w, const char *key, double v) {
     jw_double(w, v);
 }
 
-static void jshape(jw *w, const int64_t *shape, uint32_t rank) {
-    jw_arr_inline(w);
-    for (uint32_t j = 0; j < rank && j < 8; j++) jw_int(w, shape[j]);
-    jw_arr_end(w);
-}
+static void jshape(jw *w, const int64_t *shape, uint32_t rank) { jw_int_array(w, shape, rank < 8 ? rank : 8); }
 
 static void json_tensor(jw *w, const ck_diff_tensor *t) {
     jw_obj(w);

@@ -37,9 +37,10 @@ static void json_int_or_null(jw *w, const char *key, int64_t v) {
     else jw_int(w, v);
 }
 
-static void json_shape(jw *w, const ck_tensor *t, bool reversed) {
+/* GGUF's ne: the shape, innermost dimension first. */
+static void json_ne(jw *w, const ck_tensor *t) {
     jw_arr_inline(w);
-    for (uint32_t j = 0; j < t->rank; j++) jw_int(w, t->shape[reversed ? t->rank - 1 - j : j]);
+    for (uint32_t j = 0; j < t->rank; j++) jw_int(w, t->shape[t->rank - 1 - j]);
     jw_arr_end(w);
 }
 
@@ -140,14 +141,9 @@ static void json_tensors(jw *w, const ck_model *m) {
     for (size_t i = 0; i < m->n_tensors; i++) {
         const ck_tensor *t = &m->tensors[i];
         jw_obj(w);
-        jw_key(w, "name");
-        jw_strn(w, t->name, t->name_len);
-        jw_key(w, "dtype");
-        jw_str(w, ck_dtype_name(t->dtype));
-        jw_key(w, "shape");
-        json_shape(w, t, false);
+        render_tensor_head_json(w, t);
         jw_key(w, "ne");
-        json_shape(w, t, true);
+        json_ne(w, t);
         jw_key(w, "file");
         jw_str(w, m->files[t->file].map.path);
         jw_key(w, "offset");

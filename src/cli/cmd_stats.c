@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "json_writer.h"
 #include "progress.h"
+#include "render_value.h"
 
 enum { OPT_TENSOR = OPT_COMMAND_BASE, OPT_HIST };
 
@@ -86,14 +87,7 @@ static void quant_dtypes(const ck_model *m, const ck_stats_result *r, bool prese
 static void json_tensor(jw *w, const ck_model *m, const ck_tensor_stats *s) {
     const ck_tensor *t = &m->tensors[s->tensor];
     jw_obj(w);
-    jw_key(w, "name");
-    jw_strn(w, t->name, t->name_len);
-    jw_key(w, "dtype");
-    jw_str(w, ck_dtype_name(t->dtype));
-    jw_key(w, "shape");
-    jw_arr_inline(w);
-    for (uint32_t j = 0; j < t->rank; j++) jw_int(w, t->shape[j]);
-    jw_arr_end(w);
+    render_tensor_head_json(w, t);
     static const struct {
         const char *key;
         size_t off;

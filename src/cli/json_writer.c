@@ -56,6 +56,12 @@ void jw_arr(jw *w) { open_container(w, '[', false); }
 void jw_arr_inline(jw *w) { open_container(w, '[', true); }
 void jw_arr_end(jw *w) { close_container(w, ']'); }
 
+void jw_int_array(jw *w, const int64_t *v, size_t n) {
+    jw_arr_inline(w);
+    for (size_t i = 0; i < n; i++) jw_int(w, v[i]);
+    jw_arr_end(w);
+}
+
 static void put_string(jw *w, const char *s, size_t len) {
     const uint8_t *p = (const uint8_t *)s;
     FILE *o = w->out;

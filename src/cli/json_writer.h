@@ -25,6 +25,7 @@ void jw_obj_end(jw *w);             /* } */
 void jw_arr(jw *w);                 /* [ with one element a line */
 void jw_arr_inline(jw *w);          /* [ on one line: for short lists of scalars */
 void jw_arr_end(jw *w);             /* ] */
+void jw_int_array(jw *w, const int64_t *v, size_t n);  /* [v0, v1, ...] on one line */
 void jw_key(jw *w, const char *key);
 void jw_keyn(jw *w, const char *key, size_t len);
 void jw_str(jw *w, const char *s);

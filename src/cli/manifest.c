@@ -4,6 +4,8 @@
  * copy anywhere (a mirror, another disk). */
 #include "manifest.h"
 
+#include "render_value.h"
+
 static void hex_field(jw *w, const char *key, const uint8_t *b, size_t n) {
     char hex[65];
     ck_hex(b, n, hex);
@@ -40,14 +42,7 @@ static void tensors(jw *w, const ck_model *m, const ck_hash_result *r) {
     for (size_t i = 0; i < m->n_tensors; i++) {
         const ck_tensor *t = &m->tensors[i];
         jw_obj(w);
-        jw_key(w, "name");
-        jw_strn(w, t->name, t->name_len);
-        jw_key(w, "dtype");
-        jw_str(w, ck_dtype_name(t->dtype));
-        jw_key(w, "shape");
-        jw_arr_inline(w);
-        for (uint32_t j = 0; j < t->rank; j++) jw_int(w, t->shape[j]);
-        jw_arr_end(w);
+        render_tensor_head_json(w, t);
         jw_key(w, "file");
         jw_str(w, ck_model_file_name(m, t->file));
         jw_key(w, "offset");

@@ -148,3 +148,12 @@ void render_value_text(FILE *o, const ck_value *v, bool full, size_t max_cols) {
     value_text(o, v, &b, v->type == CK_V_ARR);
     if (b.cut) fprintf(o, "%s ...%s", term_dim(), term_reset());
 }
+
+void render_tensor_head_json(jw *w, const ck_tensor *t) {
+    jw_key(w, "name");
+    jw_strn(w, t->name, t->name_len);
+    jw_key(w, "dtype");
+    jw_str(w, ck_dtype_name(t->dtype));
+    jw_key(w, "shape");
+    jw_int_array(w, t->shape, t->rank);
+}
