@@ -24,15 +24,6 @@ void ck_st_index_free(ck_st_index *idx) {
     memset(idx, 0, sizeof *idx);
 }
 
-static char *dup_str(const char *s, size_t n) {
-    char *r = malloc(n + 1);
-    if (r) {
-        memcpy(r, s, n);
-        r[n] = 0;
-    }
-    return r;
-}
-
 /* Why a shard name would leave the folder, or NULL when it stays inside. */
 static const char *shard_name_problem(const char *s) {
     if (!*s) return "is empty";
@@ -134,7 +125,7 @@ ck_status ck_st_index_parse(ck_st_index *idx, const char *path, const void *data
                                 "shard name '%.200s' %s: it would leave the folder", shard, why);
                 break;
             }
-            char *t = dup_str(k, strlen(k));
+            char *t = strdup(k);
             if (!t) {
                 st = CK_ERR_NOMEM;
                 break;
@@ -142,7 +133,7 @@ ck_status ck_st_index_parse(ck_st_index *idx, const char *path, const void *data
             idx->tensor[idx->n++] = t;
             uint32_t si;
             if (!ck_strmap_get(seen, shard, strlen(shard), &si)) {
-                char *s = dup_str(shard, strlen(shard));
+                char *s = strdup(shard);
                 if (!s || ck_strmap_put(seen, s, strlen(s), (uint32_t)idx->n_shards, NULL) < 0) {
                     free(s);
                     st = CK_ERR_NOMEM;

@@ -11,13 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s);
-    char *r = malloc(n + 1);
-    if (r) memcpy(r, s, n + 1);
-    return r;
-}
-
 ck_status ck_file_open(ck_file *f, const char *path, ck_diag *d) {
     memset(f, 0, sizeof *f);
     ck_where w = {.file = path, .offset = CK_NO_OFFSET};
@@ -41,7 +34,7 @@ ck_status ck_file_open(ck_file *f, const char *path, ck_diag *d) {
                   S_ISDIR(st.st_mode) ? "is a directory, not a model file" : "is not a regular file");
         return CK_ERR_IO;
     }
-    f->path = dup_str(path);
+    f->path = strdup(path);
     if (!f->path) {
         close(fd);
         return CK_ERR_NOMEM;
@@ -68,7 +61,7 @@ ck_status ck_file_open(ck_file *f, const char *path, ck_diag *d) {
 
 ck_status ck_file_from_memory(ck_file *f, const char *name, const void *data, size_t size) {
     memset(f, 0, sizeof *f);
-    f->path = dup_str(name);
+    f->path = strdup(name);
     if (!f->path) return CK_ERR_NOMEM;
     f->data = data;
     f->size = size;

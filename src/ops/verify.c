@@ -37,15 +37,6 @@ static char *vfmt(const char *fmt, va_list ap) {
     return s;
 }
 
-static char *dup_n(const char *s, size_t n) {
-    char *r = malloc(n + 1);
-    if (r) {
-        memcpy(r, s, n);
-        r[n] = 0;
-    }
-    return r;
-}
-
 static ck_vitem *vadd(ck_vlist *l, const char *name, size_t name_len, ck_vstatus st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -59,7 +50,7 @@ static ck_vitem *vadd(ck_vlist *l, const char *name, size_t name_len, ck_vstatus
         l->cap = ncap;
     }
     ck_vitem *it = &l->items[l->n++];
-    it->name = dup_n(name, name_len);
+    it->name = strndup(name, name_len);
     it->status = st;
     it->detail = NULL;
     if (fmt) {
@@ -586,7 +577,7 @@ static ck_status evidence_of(const ck_model *a, const ck_hash_result *h, bool wi
     for (size_t i = 0; i < a->n_tensors; i++) {
         const ck_tensor *t = &a->tensors[i];
         ck_ev_tensor *e = &ev->tensors[ev->n_tensors++];
-        e->name = dup_n(t->name, t->name_len);
+        e->name = strndup(t->name, t->name_len);
         e->dtype = strdup(ck_dtype_name(t->dtype));
         e->shape = malloc((t->rank ? t->rank : 1) * sizeof *e->shape);
         if (!e->name || !e->dtype || !e->shape) return CK_ERR_NOMEM;
